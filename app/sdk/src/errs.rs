@@ -1,0 +1,226 @@
+//! One error type for every handler, and exactly one table from codes to HTTP
+//! statuses (see API.md "Errors"). Internal causes are logged, never returned.
+
+use axum::{
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrCode {
+    InvalidArgument,
+    Unauthenticated,
+    PermissionDenied,
+    NotFound,
+    MethodNotAllowed,
+    AlreadyExists,
+    Aborted,
+    InsufficientStock,
+    FailedPrecondition,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    Unprocessable,
+    TooManyRequests,
+    Internal,
+    Unavailable,
+    DeadlineExceeded,
+}
+
+impl ErrCode {
+    /// The only place a code becomes an HTTP status.
+    pub fn status(self) -> StatusCode {
+        match self {
+            ErrCode::InvalidArgument => StatusCode::BAD_REQUEST,
+            ErrCode::Unauthenticated => StatusCode::UNAUTHORIZED,
+            ErrCode::PermissionDenied => StatusCode::FORBIDDEN,
+            ErrCode::NotFound => StatusCode::NOT_FOUND,
+            ErrCode::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ErrCode::AlreadyExists | ErrCode::Aborted | ErrCode::InsufficientStock => StatusCode::CONFLICT,
+            ErrCode::FailedPrecondition => StatusCode::PRECONDITION_FAILED,
+            ErrCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ErrCode::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrCode::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+            ErrCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+            ErrCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ErrCode::DeadlineExceeded => StatusCode::GATEWAY_TIMEOUT,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub error: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, error: impl Into<String>) -> Self {
+        Self { field: field.into(), error: error.into() }
+    }
+}
+
+/// The JSON body of every error response.
+#[derive(Debug, Serialize)]
+pub struct ErrorBody<'a> {
+    pub code: ErrCode,
+    pub message: &'a str,
+    #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
+    pub fields: &'a [FieldError],
+}
+
+#[derive(Debug)]
+pub struct AppError {
+    pub code: ErrCode,
+    pub message: String,
+    pub fields: Vec<FieldError>,
+    /// Seconds, sent as `Retry-After` (429, 503).
+    pub retry_after: Option<u64>,
+    /// The cause of an internal error: logged, never sent.
+    pub source: Option<anyhow::Error>,
+}
+
+impl AppError {
+    pub fn new(code: ErrCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into(), fields: Vec::new(), retry_after: None, source: None }
+    }
+
+    /// 500 with the fixed public message; `err` goes to the log only.
+    pub fn internal(err: impl Into<anyhow::Error>) -> Self {
+        let err = err.into();
+        if sdk::sqldb::is_unavailable_error(&err) {
+            let mut e = Self::new(ErrCode::Unavailable, "service unavailable, try again later");
+            e.retry_after = Some(1);
+            e.source = Some(err);
+            return e;
+        }
+        Self { source: Some(err), ..Self::new(ErrCode::Internal, "internal server error") }
+    }
+
+    /// 400 `invalid_argument` naming one field.
+    pub fn invalid(field: impl Into<String>, error: impl Into<String>) -> Self {
+        Self::validation(vec![FieldError::new(field, error)])
+    }
+
+    /// 400 `invalid_argument` naming every bad field.
+    pub fn validation(fields: Vec<FieldError>) -> Self {
+        Self { fields, ..Self::new(ErrCode::InvalidArgument, "validation failed") }
+    }
+
+    pub fn unauthenticated(message: impl Into<String>) -> Self {
+        Self::new(ErrCode::Unauthenticated, message)
+    }
+
+    pub fn forbidden() -> Self {
+        Self::new(ErrCode::PermissionDenied, "you are not allowed to do that")
+    }
+
+    pub fn not_found(what: &str) -> Self {
+        Self::new(ErrCode::NotFound, format!("{what} not found"))
+    }
+
+    pub fn precondition_failed() -> Self {
+        Self::new(ErrCode::FailedPrecondition, "If-Match does not match the current version")
+    }
+
+    pub fn with_fields(mut self, fields: Vec<FieldError>) -> Self {
+        self.fields = fields;
+        self
+    }
+}
+
+impl std::fmt::Display for AppError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}: {}", self.code, self.message)
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.code.status();
+        if let Some(src) = &self.source {
+            // The request span carries request_id and trace_id.
+            tracing::error!(error = %format!("{src:#}"), code = ?self.code, "request failed");
+        }
+        let body = ErrorBody { code: self.code, message: &self.message, fields: &self.fields };
+        let mut resp = (status, axum::Json(body)).into_response();
+        let headers = resp.headers_mut();
+        if self.code == ErrCode::Unauthenticated {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(secs) = self.retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        resp.extensions_mut().insert(ErrorMarker(self.code));
+        resp
+    }
+}
+
+/// Left on error responses so middleware (metrics, logs) can count them by code.
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorMarker(pub ErrCode);
+
+/// Builds the `fields` list from `validator` errors, with the JSON field names.
+pub fn from_validation(errs: &validator::ValidationErrors) -> AppError {
+    let mut fields: Vec<FieldError> = Vec::new();
+    collect(errs, "", &mut fields);
+    fields.sort_by(|a, b| a.field.cmp(&b.field));
+    AppError::validation(fields)
+}
+
+fn collect(errs: &validator::ValidationErrors, prefix: &str, out: &mut Vec<FieldError>) {
+    use validator::ValidationErrorsKind::*;
+    for (field, kind) in errs.errors() {
+        let name = if prefix.is_empty() { field.to_string() } else { format!("{prefix}.{field}") };
+        match kind {
+            Field(list) => {
+                for e in list {
+                    let msg = e.message.as_ref().map_or_else(|| e.code.to_string(), |m| m.to_string());
+                    out.push(FieldError::new(name.clone(), msg));
+                }
+            }
+            Struct(inner) => collect(inner, &name, out),
+            List(items) => {
+                for (i, inner) in items {
+                    collect(inner, &format!("{name}[{i}]"), out);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_has_the_documented_status() {
+        use ErrCode::*;
+        let table = [
+            (InvalidArgument, 400), (Unauthenticated, 401), (PermissionDenied, 403), (NotFound, 404),
+            (MethodNotAllowed, 405), (AlreadyExists, 409), (Aborted, 409), (InsufficientStock, 409),
+            (FailedPrecondition, 412), (PayloadTooLarge, 413), (UnsupportedMediaType, 415),
+            (Unprocessable, 422), (TooManyRequests, 429), (Internal, 500), (Unavailable, 503),
+            (DeadlineExceeded, 504),
+        ];
+        for (code, status) in table {
+            assert_eq!(code.status().as_u16(), status, "{code:?}");
+        }
+    }
+
+    #[test]
+    fn internal_hides_the_cause() {
+        let resp = AppError::internal(anyhow::anyhow!("SELECT secret FROM x failed")).into_response();
+        assert_eq!(resp.status(), 500);
+        let marker = resp.extensions().get::<ErrorMarker>().map(|m| m.0);
+        assert_eq!(marker, Some(ErrCode::Internal));
+    }
+
+    #[test]
+    fn unauthenticated_sets_www_authenticate() {
+        let resp = AppError::unauthenticated("missing token").into_response();
+        assert_eq!(resp.headers()[header::WWW_AUTHENTICATE], "Bearer");
+    }
+}

@@ -1,0 +1,19 @@
+//! The JSON shape of every list response.
+
+use serde::Serialize;
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PageDocument<T> {
+    pub items: Vec<T>,
+    /// Rows matching the filter, over all pages.
+    pub total: i64,
+    pub page: u32,
+    pub rows_per_page: u32,
+}
+
+impl<T> PageDocument<T> {
+    pub fn new(items: Vec<T>, total: i64, page: sdk::Page) -> Self {
+        Self { items, total, page: page.number, rows_per_page: page.rows }
+    }
+}
