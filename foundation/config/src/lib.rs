@@ -46,7 +46,11 @@ impl fmt::Display for KeyError {
         if self.key.is_empty() {
             write!(f, "config: {}", self.reason)?;
         } else {
-            write!(f, "config key {} (env {}): {}", self.key, self.env, self.reason)?;
+            write!(
+                f,
+                "config key {} (env {}): {}",
+                self.key, self.env, self.reason
+            )?;
         }
         if let Some(file) = &self.file {
             write!(f, " (in {})", file.display())?;
@@ -118,15 +122,27 @@ fn key_error(prefix: &str, e: figment::Error) -> KeyError {
         .and_then(|m| m.source.as_ref())
         .and_then(|s| s.file_path())
         .map(Path::to_path_buf);
-    KeyError { key, env, reason: e.kind.to_string(), file }
+    KeyError {
+        key,
+        env,
+        reason: e.kind.to_string(),
+        file,
+    }
 }
 
 /// Key fragments whose values are never printed. Matched case-insensitively anywhere in
 /// the key, so `db_password`-like names are caught without a list of every field.
 /// `keys_json` is listed on its own because it does not contain `key_json`, and it is
 /// the name under which the auth config carries private keys (`SALES_AUTH_KEYS_JSON`).
-const SECRET_KEY_PARTS: &[&str] =
-    &["password", "secret", "token", "key_json", "keys_json", "private_key", "credential"];
+const SECRET_KEY_PARTS: &[&str] = &[
+    "password",
+    "secret",
+    "token",
+    "key_json",
+    "keys_json",
+    "private_key",
+    "credential",
+];
 
 /// Placeholder that replaces a masked value.
 pub const MASK: &str = "***";
@@ -156,7 +172,11 @@ fn mask_value(v: Value) -> Value {
         Value::Object(map) => Value::Object(
             map.into_iter()
                 .map(|(k, v)| {
-                    let v = if is_secret_key(&k) { mask_secret(v) } else { mask_value(v) };
+                    let v = if is_secret_key(&k) {
+                        mask_secret(v)
+                    } else {
+                        mask_value(v)
+                    };
                     (k, v)
                 })
                 .collect(),
@@ -229,6 +249,8 @@ pub fn mask_url_password(s: &str) -> String {
 }
 
 #[cfg(test)]
+// `Jail` closures must return `figment::Result`, whose error type is what is large.
+#[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
     use figment::Jail;
@@ -251,7 +273,10 @@ mod tests {
 
     impl Default for WebConfig {
         fn default() -> Self {
-            Self { api_host: "0.0.0.0:3000".into(), read_timeout: 5 }
+            Self {
+                api_host: "0.0.0.0:3000".into(),
+                read_timeout: 5,
+            }
         }
     }
 
@@ -265,7 +290,11 @@ mod tests {
 
     impl Default for DbConfig {
         fn default() -> Self {
-            Self { url: "sqlite://sales.db".into(), max_open_conns: 10, password: None }
+            Self {
+                url: "sqlite://sales.db".into(),
+                max_open_conns: 10,
+                password: None,
+            }
         }
     }
 
@@ -334,11 +363,19 @@ mod tests {
         Jail::expect_with(|jail| {
             jail.create_file("sales.toml", "[db]\nmax_open_conns = \"many\"\n")?;
             let err = load::<Config>("SALES", Some(Path::new("sales.toml"))).unwrap_err();
-            let ConfigError::Invalid(errs) = &err else { panic!("unexpected {err}") };
+            let ConfigError::Invalid(errs) = &err else {
+                panic!("unexpected {err}")
+            };
             assert_eq!(errs.len(), 1);
             assert_eq!(errs[0].key, "db.max_open_conns");
             assert_eq!(errs[0].env, "SALES_DB_MAX_OPEN_CONNS");
-            assert!(errs[0].file.as_ref().is_some_and(|f| f.ends_with("sales.toml")), "{err}");
+            assert!(
+                errs[0]
+                    .file
+                    .as_ref()
+                    .is_some_and(|f| f.ends_with("sales.toml")),
+                "{err}"
+            );
             Ok(())
         });
     }
@@ -392,10 +429,16 @@ mod tests {
     #[test]
     fn url_password_masking() {
         let cases = [
-            ("postgres://user:pass@host/db", "postgres://user:***@host/db"),
+            (
+                "postgres://user:pass@host/db",
+                "postgres://user:***@host/db",
+            ),
             ("postgres://user:p@ss@host", "postgres://user:***@host"),
             ("postgres://user@host/db", "postgres://user@host/db"),
-            ("postgres://host/db?user=u&password=pw", "postgres://host/db?user=u&password=***"),
+            (
+                "postgres://host/db?user=u&password=pw",
+                "postgres://host/db?user=u&password=***",
+            ),
             ("sqlite://sales.db", "sqlite://sales.db"),
             ("http://example.com/a:b@c", "http://example.com/a:b@c"),
             ("not a url", "not a url"),

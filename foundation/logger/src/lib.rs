@@ -47,7 +47,9 @@ impl FromStr for Format {
         match s.to_ascii_lowercase().as_str() {
             "json" => Ok(Self::Json),
             "pretty" => Ok(Self::Pretty),
-            other => Err(format!("unknown log format {other:?}, expected json or pretty")),
+            other => Err(format!(
+                "unknown log format {other:?}, expected json or pretty"
+            )),
         }
     }
 }
@@ -102,9 +104,18 @@ pub fn init(
     extra: Option<BoxedLayer>,
 ) -> Result<LogGuard, LoggerError> {
     let ansi = format == Format::Pretty && std::io::stdout().is_terminal();
-    let subscriber =
-        build(service, format, filter, rust_log(), extra, std::io::stdout, ansi)?;
-    subscriber.try_init().map_err(|e| LoggerError::AlreadyInitialised(e.to_string()))?;
+    let subscriber = build(
+        service,
+        format,
+        filter,
+        rust_log(),
+        extra,
+        std::io::stdout,
+        ansi,
+    )?;
+    subscriber
+        .try_init()
+        .map_err(|e| LoggerError::AlreadyInitialised(e.to_string()))?;
     Ok(LogGuard { _private: () })
 }
 
@@ -124,7 +135,9 @@ where
 }
 
 fn rust_log() -> Option<String> {
-    std::env::var("RUST_LOG").ok().filter(|s| !s.trim().is_empty())
+    std::env::var("RUST_LOG")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
 }
 
 // `rust_log` is a parameter so tests do not depend on the caller's environment.
@@ -151,7 +164,9 @@ where
             .with_ansi(false)
             // Span fields are stored as JSON so the event formatter can merge them.
             .fmt_fields(JsonFields::new())
-            .event_format(JsonLines { service: service.to_string() })
+            .event_format(JsonLines {
+                service: service.to_string(),
+            })
             .boxed(),
         Format::Pretty => tracing_subscriber::fmt::layer()
             .with_writer(writer)
@@ -208,15 +223,23 @@ where
             for span in scope.from_root() {
                 span_name = Some(span.name());
                 let ext = span.extensions();
-                let Some(stored) = ext.get::<FormattedFields<N>>() else { continue };
+                let Some(stored) = ext.get::<FormattedFields<N>>() else {
+                    continue;
+                };
                 if let Ok(Value::Object(map)) = serde_json::from_str::<Value>(&stored.fields) {
                     fields.extend(map);
                 }
             }
         }
-        let mut visitor = FieldVisitor { fields: &mut fields, log_target: None };
+        let mut visitor = FieldVisitor {
+            fields: &mut fields,
+            log_target: None,
+        };
         event.record(&mut visitor);
-        let target = visitor.log_target.take().unwrap_or_else(|| event.metadata().target().into());
+        let target = visitor
+            .log_target
+            .take()
+            .unwrap_or_else(|| event.metadata().target().into());
 
         let mut line: Vec<(String, Value)> = vec![
             ("timestamp".into(), timestamp.into()),
@@ -232,7 +255,11 @@ where
             line.push(("message".into(), message));
         }
         for (k, v) in fields {
-            let k = if RESERVED.contains(&k.as_str()) { format!("fields.{k}") } else { k };
+            let k = if RESERVED.contains(&k.as_str()) {
+                format!("fields.{k}")
+            } else {
+                k
+            };
             line.push((k, v));
         }
 
@@ -325,7 +352,11 @@ mod tests {
     impl Capture {
         fn lines(&self) -> Vec<String> {
             let buf = self.0.lock().unwrap();
-            String::from_utf8(buf.clone()).unwrap().lines().map(str::to_string).collect()
+            String::from_utf8(buf.clone())
+                .unwrap()
+                .lines()
+                .map(str::to_string)
+                .collect()
         }
     }
 
@@ -347,18 +378,31 @@ mod tests {
     }
 
     fn json_lines(capture: &Capture) -> Vec<Value> {
-        capture.lines().iter().map(|l| serde_json::from_str(l).expect(l)).collect()
+        capture
+            .lines()
+            .iter()
+            .map(|l| serde_json::from_str(l).expect(l))
+            .collect()
     }
 
     #[test]
     fn json_line_has_service_and_flattened_span_fields() {
         let capture = Capture::default();
-        let sub = build("sales-api", Format::Json, "info", None, None, capture.clone(), false)
-            .unwrap();
+        let sub = build(
+            "sales-api",
+            Format::Json,
+            "info",
+            None,
+            None,
+            capture.clone(),
+            false,
+        )
+        .unwrap();
         with_default(sub, || {
             let outer = tracing::info_span!("request", request_id = "r-1", user = "outer");
             let _o = outer.enter();
-            let inner = tracing::info_span!("query", user = "inner", trace_id = tracing::field::Empty);
+            let inner =
+                tracing::info_span!("query", user = "inner", trace_id = tracing::field::Empty);
             let _i = inner.enter();
             inner.record("trace_id", "abc123");
             tracing::info!(rows = 3, ok = true, "loaded users");
@@ -383,7 +427,16 @@ mod tests {
     #[test]
     fn field_named_like_a_reserved_key_cannot_overwrite_it() {
         let capture = Capture::default();
-        let sub = build("svc", Format::Json, "info", None, None, capture.clone(), false).unwrap();
+        let sub = build(
+            "svc",
+            Format::Json,
+            "info",
+            None,
+            None,
+            capture.clone(),
+            false,
+        )
+        .unwrap();
         with_default(sub, || tracing::warn!(service = "forged", "hello"));
         let line = &json_lines(&capture)[0];
         assert_eq!(line["service"], "svc");
@@ -398,38 +451,77 @@ mod tests {
         struct Outer(#[source] io::Error);
 
         let capture = Capture::default();
-        let sub = build("svc", Format::Json, "info", None, None, capture.clone(), false).unwrap();
+        let sub = build(
+            "svc",
+            Format::Json,
+            "info",
+            None,
+            None,
+            capture.clone(),
+            false,
+        )
+        .unwrap();
         let err = Outer(io::Error::other("connection refused"));
         with_default(sub, || {
             tracing::error!(error = &err as &(dyn std::error::Error + 'static), "boom")
         });
-        assert_eq!(json_lines(&capture)[0]["error"], "query failed: connection refused");
+        assert_eq!(
+            json_lines(&capture)[0]["error"],
+            "query failed: connection refused"
+        );
     }
 
     #[test]
     fn filter_drops_lower_levels_and_rust_log_overrides_it() {
         let capture = Capture::default();
-        let sub = build("svc", Format::Json, "warn", None, None, capture.clone(), false).unwrap();
+        let sub = build(
+            "svc",
+            Format::Json,
+            "warn",
+            None,
+            None,
+            capture.clone(),
+            false,
+        )
+        .unwrap();
         with_default(sub, || {
             tracing::info!("dropped");
             tracing::warn!("kept");
         });
-        let messages: Vec<_> = json_lines(&capture).iter().map(|l| l["message"].clone()).collect();
+        let messages: Vec<_> = json_lines(&capture)
+            .iter()
+            .map(|l| l["message"].clone())
+            .collect();
         assert_eq!(messages, vec![Value::from("kept")]);
 
         let capture = Capture::default();
-        let sub =
-            build("svc", Format::Json, "warn", Some("debug".into()), None, capture.clone(), false)
-                .unwrap();
+        let sub = build(
+            "svc",
+            Format::Json,
+            "warn",
+            Some("debug".into()),
+            None,
+            capture.clone(),
+            false,
+        )
+        .unwrap();
         with_default(sub, || tracing::debug!("shown"));
         assert_eq!(capture.lines().len(), 1);
     }
 
     #[test]
     fn invalid_filter_is_an_error_naming_its_origin() {
-        let err = build("svc", Format::Json, "info", Some("=[".into()), None, io::sink, false)
-            .err()
-            .expect("must fail");
+        let err = build(
+            "svc",
+            Format::Json,
+            "info",
+            Some("=[".into()),
+            None,
+            io::sink,
+            false,
+        )
+        .err()
+        .expect("must fail");
         let text = err.to_string();
         assert!(text.contains("RUST_LOG") && text.contains("=["), "{text}");
     }
@@ -437,11 +529,23 @@ mod tests {
     #[test]
     fn pretty_format_is_not_json() {
         let capture = Capture::default();
-        let sub = build("svc", Format::Pretty, "info", None, None, capture.clone(), false).unwrap();
+        let sub = build(
+            "svc",
+            Format::Pretty,
+            "info",
+            None,
+            None,
+            capture.clone(),
+            false,
+        )
+        .unwrap();
         with_default(sub, || tracing::info!(user = "ann", "signed in"));
         let lines = capture.lines();
         assert_eq!(lines.len(), 1);
-        assert!(lines[0].contains("signed in") && lines[0].contains("user=\"ann\""), "{lines:?}");
+        assert!(
+            lines[0].contains("signed in") && lines[0].contains("user=\"ann\""),
+            "{lines:?}"
+        );
         assert!(serde_json::from_str::<Value>(&lines[0]).is_err());
     }
 
@@ -458,7 +562,16 @@ mod tests {
     fn extra_layer_sees_the_same_filtered_events() {
         let count = Arc::new(AtomicUsize::new(0));
         let extra: BoxedLayer = Box::new(Counter(count.clone()));
-        let sub = build("svc", Format::Json, "info", None, Some(extra), io::sink, false).unwrap();
+        let sub = build(
+            "svc",
+            Format::Json,
+            "info",
+            None,
+            Some(extra),
+            io::sink,
+            false,
+        )
+        .unwrap();
         with_default(sub, || {
             tracing::debug!("filtered out");
             tracing::info!("one");
@@ -470,8 +583,14 @@ mod tests {
     #[test]
     fn format_names_are_lowercase_and_default_is_json() {
         assert_eq!(Format::default(), Format::Json);
-        assert_eq!(serde_json::to_string(&Format::Pretty).unwrap(), "\"pretty\"");
-        assert_eq!(serde_json::from_str::<Format>("\"json\"").unwrap(), Format::Json);
+        assert_eq!(
+            serde_json::to_string(&Format::Pretty).unwrap(),
+            "\"pretty\""
+        );
+        assert_eq!(
+            serde_json::from_str::<Format>("\"json\"").unwrap(),
+            Format::Json
+        );
         assert!(serde_json::from_str::<Format>("\"Json\"").is_err());
         assert_eq!("PRETTY".parse::<Format>(), Ok(Format::Pretty));
         assert!("xml".parse::<Format>().is_err());
@@ -482,6 +601,9 @@ mod tests {
         // The only test that installs a global subscriber; the others use `with_default`.
         let _guard = init("svc", Format::Json, "off", None).expect("first init");
         let second = init("svc", Format::Json, "off", None);
-        assert!(matches!(second, Err(LoggerError::AlreadyInitialised(_))), "{second:?}");
+        assert!(
+            matches!(second, Err(LoggerError::AlreadyInitialised(_))),
+            "{second:?}"
+        );
     }
 }

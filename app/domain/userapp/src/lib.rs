@@ -1,1 +1,7 @@
+//! HTTP edge of the users domain: `/v1/users`.
 
+mod model;
+mod route;
+
+pub use model::{AppNewUser, AppUpdateRoles, AppUpdateUser, AppUser};
+pub use route::{ORDER_FIELDS, routes, to_app_error};

@@ -77,7 +77,7 @@ impl Authenticator {
             anyhow::bail!(
                 "no private key with kid {:?} in the key store (have: {:?}); set SALES_AUTH_ACTIVE_KID or add the key",
                 config.active_kid,
-                keys.kids()
+                keys.kids().collect::<Vec<_>>()
             );
         }
         Ok(Self { keys, config, users, authz: Authz::new().await? })

@@ -1,0 +1,86 @@
+//! Builds every dependency from the configuration and mounts every domain's
+//! routes. A new domain adds one line at each `@generator:` marker.
+
+use std::{sync::Arc, time::Duration};
+
+use appsdk::{Authenticator, auth::TokenConfig, mid as appmid};
+use axum::{Extension, Router, extract::DefaultBodyLimit, middleware};
+use sdk::DbPool;
+use tower_http::{catch_panic::CatchPanicLayer, compression::CompressionLayer, timeout::TimeoutLayer};
+
+use crate::{Config, mid::Counters};
+
+/// Everything the routes need, built once at start-up.
+#[derive(Clone)]
+pub struct Deps {
+    pub config: Config,
+    pub db: DbPool,
+    pub auth: Arc<Authenticator>,
+    pub users: userbus::Business,
+    pub audits: auditbus::Business,
+    pub sessions: sessionbus::Business,
+    // @generator:deps-field
+    pub shutdown: web::Shutdown,
+    pub counters: Arc<Counters>,
+    pub build: String,
+}
+
+impl Deps {
+    /// Builds the business layer on `db` with the keys from the configuration.
+    pub async fn new(config: Config, db: DbPool, keys: keystore::KeyStore, shutdown: web::Shutdown) -> anyhow::Result<Deps> {
+        let users = userbus::Business::new(userbus::stores::new(&db));
+        let audits = auditbus::Business::new(auditbus::stores::new(&db));
+        let sessions = sessionbus::Business::new(db.clone(), time::Duration::seconds(config.auth.refresh_ttl_secs));
+        // @generator:deps-build
+        let token = TokenConfig {
+            issuer: config.auth.issuer.clone(),
+            active_kid: config.auth.active_kid.clone(),
+            access_ttl: time::Duration::seconds(config.auth.access_ttl_secs),
+        };
+        let auth = Arc::new(Authenticator::new(Arc::new(keys), token, users.clone()).await?);
+        Ok(Deps {
+            config,
+            db,
+            auth,
+            users,
+            audits,
+            sessions,
+            // @generator:deps-init
+            shutdown,
+            counters: Arc::new(Counters::default()),
+            build: env!("CARGO_PKG_VERSION").to_string(),
+        })
+    }
+}
+
+/// The API router with its full middleware stack.
+pub struct App;
+
+impl App {
+    pub fn router(d: &Deps) -> Router {
+        let routes = Router::new()
+            .merge(checkapp::routes(checkapp::CheckState { db: d.db.clone(), build: d.build.clone(), shutdown: d.shutdown.clone() }))
+            .merge(authapp::routes(authapp::AuthState { auth: d.auth.clone(), users: d.users.clone(), sessions: d.sessions.clone() }))
+            .merge(userapp::routes(d.users.clone()))
+            .merge(auditapp::routes(d.audits.clone()))
+            // @generator:routes
+            .fallback(appmid::not_found);
+
+        let web = &d.config.web;
+        // Layers run outside-in in the reverse order they are added here.
+        routes
+            .layer(CatchPanicLayer::custom(appmid::panic_response))
+            .layer(DefaultBodyLimit::max(web.body_limit_bytes))
+            .layer(TimeoutLayer::with_status_code(
+                axum::http::StatusCode::GATEWAY_TIMEOUT,
+                Duration::from_secs(web.request_timeout_secs),
+            ))
+            .layer(Extension(d.auth.clone()))
+            .layer(CompressionLayer::new())
+            .layer(middleware::from_fn(appmid::json_errors))
+            .layer(middleware::from_fn_with_state(d.counters.clone(), crate::mid::log_request))
+            .layer(web::cors(&web.cors_allowed_origins))
+            .layer(web::security_headers(web.hsts))
+            .layer(web::RequestIdLayer::new())
+    }
+}

@@ -1,0 +1,142 @@
+//! The service's configuration: defaults → optional `sales.toml` → `SALES_*` env.
+//! Every key is listed in README.md ("Configuration").
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Config {
+    pub web: WebConfig,
+    pub db: DbSection,
+    pub auth: AuthConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct WebConfig {
+    /// Public API address.
+    pub api_host: String,
+    /// Debug server (vars, metrics, probes); keep it off the public network.
+    pub debug_host: String,
+    /// A request running longer than this is answered 504.
+    pub request_timeout_secs: u64,
+    /// How long in-flight requests may take to drain on SIGTERM.
+    pub shutdown_timeout_secs: u64,
+    /// Largest accepted request body, in bytes.
+    pub body_limit_bytes: usize,
+    /// CORS origins; `*` (or empty) allows any origin without credentials.
+    pub cors_allowed_origins: Vec<String>,
+    /// Send `Strict-Transport-Security` (only behind TLS).
+    pub hsts: bool,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self {
+            api_host: "0.0.0.0:3000".into(),
+            debug_host: "0.0.0.0:3010".into(),
+            request_timeout_secs: 30,
+            shutdown_timeout_secs: 20,
+            body_limit_bytes: 1 << 20,
+            cors_allowed_origins: vec!["*".into()],
+            hsts: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DbSection {
+    /// `sqlite://PATH` (embedded default) or `postgres://...`.
+    pub url: String,
+    pub max_open_conns: u32,
+    pub min_idle_conns: u32,
+    pub acquire_timeout_ms: u64,
+    pub busy_timeout_ms: u64,
+    /// Apply pending migrations at start-up (the Kubernetes manifests run
+    /// `sales-admin migrate` in an init container instead and turn this off).
+    pub auto_migrate: bool,
+}
+
+impl Default for DbSection {
+    fn default() -> Self {
+        let d = sdk::DbConfig::default();
+        Self {
+            url: d.url,
+            max_open_conns: d.max_open_conns,
+            min_idle_conns: d.min_idle_conns,
+            acquire_timeout_ms: d.acquire_timeout_ms,
+            busy_timeout_ms: d.busy_timeout_ms,
+            auto_migrate: true,
+        }
+    }
+}
+
+impl DbSection {
+    pub fn to_db_config(&self) -> sdk::DbConfig {
+        sdk::DbConfig {
+            url: self.url.clone(),
+            max_open_conns: self.max_open_conns,
+            min_idle_conns: self.min_idle_conns,
+            acquire_timeout_ms: self.acquire_timeout_ms,
+            busy_timeout_ms: self.busy_timeout_ms,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AuthConfig {
+    /// Folder of `<kid>.pem` RSA private keys.
+    pub keys_folder: String,
+    /// Alternative to the folder: `{"<kid>": "<PEM>"}` (e.g. from a secret).
+    pub keys_json: String,
+    /// The key that signs new tokens.
+    pub active_kid: String,
+    /// `iss` of issued tokens; tokens with another issuer are refused.
+    pub issuer: String,
+    pub access_ttl_secs: i64,
+    pub refresh_ttl_secs: i64,
+}
+
+/// The committed development key in zarf/keys (never use it in production).
+pub const DEV_KID: &str = "54bb2165-71e1-41a6-af3e-7da4a0e1e2c1";
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            keys_folder: "zarf/keys".into(),
+            keys_json: String::new(),
+            active_kid: DEV_KID.into(),
+            issuer: "sales-api".into(),
+            access_ttl_secs: 3600,
+            refresh_ttl_secs: 7 * 24 * 3600,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LogConfig {
+    /// `json`, `pretty`, or `auto` (pretty on a terminal, JSON otherwise).
+    pub format: String,
+    /// `EnvFilter` directives; `RUST_LOG` overrides.
+    pub level: String,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self { format: "auto".into(), level: "info,sqlx=warn".into() }
+    }
+}
+
+impl LogConfig {
+    pub fn resolved_format(&self) -> Result<logger::Format, String> {
+        use std::io::IsTerminal;
+        match self.format.as_str() {
+            "auto" => Ok(if std::io::stdout().is_terminal() { logger::Format::Pretty } else { logger::Format::Json }),
+            other => other.parse(),
+        }
+    }
+}
