@@ -82,7 +82,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
 fn field_and_message(path: &str, msg: &str) -> (String, String) {
     let join = |name: &str| if path == "." || path.is_empty() { name.to_string() } else { format!("{path}.{name}") };
     if let Some(name) = backticked(msg, "unknown field `") {
-        return (join(name), "unknown field".into());
+        // serde_path_to_error already ends the path with the unknown field.
+        let field = if path.ends_with(name) { path.to_string() } else { join(name) };
+        return (field, "unknown field".into());
     }
     if let Some(name) = backticked(msg, "missing field `") {
         return (join(name), "is required".into());

@@ -11,8 +11,14 @@ use crate::ui::Ui;
 /// The seeded accounts (business/sdk/seed/*.sql); their ids are fixed so docs,
 /// scripts and `make token` can name them. Development data only.
 pub const SEED_USERS: [(Uuid, &str); 2] = [
-    (uuid!("5cf37266-3473-4006-984f-9325122678b7"), "admin@example.com"),
-    (uuid!("45b5fbd3-755f-4379-8f07-a58d4a30fa2f"), "user@example.com"),
+    (
+        uuid!("5cf37266-3473-4006-984f-9325122678b7"),
+        "admin@example.com",
+    ),
+    (
+        uuid!("45b5fbd3-755f-4379-8f07-a58d4a30fa2f"),
+        "user@example.com",
+    ),
 ];
 
 /// The password of every seeded account.
@@ -41,7 +47,9 @@ pub async fn connect(url: &str, ui: &Ui) -> anyhow::Result<DbPool> {
         ..DbConfig::default()
     };
     let hint = match backend {
-        Backend::Postgres => "is PostgreSQL running and reachable? check SALES_DB_URL (or --db-url)",
+        Backend::Postgres => {
+            "is PostgreSQL running and reachable? check SALES_DB_URL (or --db-url)"
+        }
         Backend::Sqlite => "check SALES_DB_URL (or --db-url) and that its directory is writable",
     };
     ui.note(format_args!("database: {} {shown}", backend_name(backend)));
@@ -54,7 +62,8 @@ pub async fn connect(url: &str, ui: &Ui) -> anyhow::Result<DbPool> {
 /// Migrations recorded as applied, `(version, description)`, oldest first. A
 /// database sqlx has never migrated has none.
 async fn applied_migrations(pool: &DbPool) -> anyhow::Result<Vec<(i64, String)>> {
-    const LIST: &str = "SELECT version, description FROM _sqlx_migrations WHERE success ORDER BY version";
+    const LIST: &str =
+        "SELECT version, description FROM _sqlx_migrations WHERE success ORDER BY version";
     let rows = match pool {
         DbPool::Sqlite(p) => {
             let n: i64 = sqlx::query_scalar(
@@ -62,13 +71,22 @@ async fn applied_migrations(pool: &DbPool) -> anyhow::Result<Vec<(i64, String)>>
             )
             .fetch_one(p)
             .await?;
-            if n == 0 { Vec::new() } else { sqlx::query_as(LIST).fetch_all(p).await? }
+            if n == 0 {
+                Vec::new()
+            } else {
+                sqlx::query_as(LIST).fetch_all(p).await?
+            }
         }
         DbPool::Postgres(p) => {
-            let exists: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
-                .fetch_one(p)
-                .await?;
-            if exists { sqlx::query_as(LIST).fetch_all(p).await? } else { Vec::new() }
+            let exists: bool =
+                sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+                    .fetch_one(p)
+                    .await?;
+            if exists {
+                sqlx::query_as(LIST).fetch_all(p).await?
+            } else {
+                Vec::new()
+            }
         }
     };
     Ok(rows)
@@ -76,9 +94,14 @@ async fn applied_migrations(pool: &DbPool) -> anyhow::Result<Vec<(i64, String)>>
 
 /// Fails with advice when the schema is missing, instead of a "no such table" later.
 pub async fn require_schema(pool: &DbPool) -> anyhow::Result<()> {
-    let applied = applied_migrations(pool).await.context("cannot read the migration state")?;
+    let applied = applied_migrations(pool)
+        .await
+        .context("cannot read the migration state")?;
     if applied.is_empty() {
-        return Err(fail("the database has no schema yet", "run `sales-admin migrate` (or `migrate-seed`) first"));
+        return Err(fail(
+            "the database has no schema yet",
+            "run `sales-admin migrate` (or `migrate-seed`) first",
+        ));
     }
     Ok(())
 }
@@ -86,19 +109,32 @@ pub async fn require_schema(pool: &DbPool) -> anyhow::Result<()> {
 /// Applies pending migrations and says which ones ran.
 pub async fn migrate(pool: &DbPool, ui: &Ui) -> anyhow::Result<()> {
     let name = backend_name(pool.backend());
-    let before = applied_migrations(pool).await.context("cannot read the migration state")?;
+    let before = applied_migrations(pool)
+        .await
+        .context("cannot read the migration state")?;
     ui.note("applying migrations...");
     pool.migrate().await.context("migration failed").hint(
         "if the database was migrated by a newer version, use that version's sales-admin; \
          otherwise fix the failing migration and run `sales-admin migrate` again",
     )?;
-    let after = applied_migrations(pool).await.context("cannot read the migration state")?;
+    let after = applied_migrations(pool)
+        .await
+        .context("cannot read the migration state")?;
     let new: Vec<_> = after.iter().filter(|m| !before.contains(m)).collect();
-    let latest = after.last().map_or_else(|| "none".to_string(), |(v, d)| format!("{v:04} {d}"));
+    let latest = after
+        .last()
+        .map_or_else(|| "none".to_string(), |(v, d)| format!("{v:04} {d}"));
     if new.is_empty() {
-        println!("{name} schema is up to date ({} migrations, latest {latest})", after.len());
+        println!(
+            "{name} schema is up to date ({} migrations, latest {latest})",
+            after.len()
+        );
     } else {
-        println!("{name} schema migrated: applied {} of {} migrations", new.len(), after.len());
+        println!(
+            "{name} schema migrated: applied {} of {} migrations",
+            new.len(),
+            after.len()
+        );
         for (version, description) in new {
             println!("  {version:04} {description}");
         }
@@ -113,18 +149,27 @@ pub async fn seed(pool: &DbPool, ui: &Ui) -> anyhow::Result<()> {
     let all = userbus::QueryFilter::default();
     let before = users.count(&all).await.context("cannot count users")?;
     ui.note("inserting seed data...");
-    pool.seed().await.context("seeding failed").hint("run `sales-admin migrate` first; the schema may be out of date")?;
+    pool.seed()
+        .await
+        .context("seeding failed")
+        .hint("run `sales-admin migrate` first; the schema may be out of date")?;
     let after = users.count(&all).await.context("cannot count users")?;
     let inserted = after - before;
     if inserted == 0 {
-        println!("{} seed data already present (no rows inserted)", backend_name(pool.backend()));
+        println!(
+            "{} seed data already present (no rows inserted)",
+            backend_name(pool.backend())
+        );
     } else {
-        println!("{} seed data inserted ({inserted} users)", backend_name(pool.backend()));
+        println!(
+            "{} seed data inserted ({inserted} users)",
+            backend_name(pool.backend())
+        );
     }
     println!("seed accounts (password \"{SEED_PASSWORD}\"):");
     for (id, email) in SEED_USERS {
         match users.query_by_id(id).await {
-            Ok(u) => println!("  {id}  {:<18} {}", u.email, u.roles.to_csv()),
+            Ok(u) => println!("  {id}  {:<18} {}", u.email.as_str(), u.roles.to_csv()),
             Err(userbus::Error::NotFound) => ui.warn(format_args!(
                 "seed account {email} ({id}) is not present: it was deleted, or its email belongs to another user"
             )),

@@ -39,7 +39,10 @@ pub fn genkey(dir: &Path, bits: usize, kid: Option<String>, ui: &Ui) -> anyhow::
         .hint("check --dir and the folder's permissions; an existing key is never overwritten")?;
 
     println!("{kid}");
-    ui.note(format_args!("wrote {} ({bits}-bit RSA, PKCS#8, mode 0600)", path.display()));
+    ui.note(format_args!(
+        "wrote {} ({bits}-bit RSA, PKCS#8, mode 0600)",
+        path.display()
+    ));
     ui.note(format_args!(
         "to sign tokens with it: SALES_AUTH_KEYS_FOLDER={} SALES_AUTH_ACTIVE_KID={kid}",
         dir.display()

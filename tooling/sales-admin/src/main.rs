@@ -61,7 +61,9 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Apply the database migrations (idempotent).
-    #[command(after_help = "Examples:\n  sales-admin migrate\n  sales-admin --db-url postgres://postgres@127.0.0.1:5432/sales migrate")]
+    #[command(
+        after_help = "Examples:\n  sales-admin migrate\n  sales-admin --db-url postgres://postgres@127.0.0.1:5432/sales migrate"
+    )]
     Migrate,
 
     /// Insert the seed users (idempotent): admin@example.com and user@example.com, password "garagesale".
@@ -73,9 +75,11 @@ enum Command {
     MigrateSeed,
 
     /// Generate a new RSA signing key as <DIR>/<KID>.pem (mode 0600); prints the kid.
-    #[command(after_help = "The kid (file name without .pem) goes into the token header. To sign with the new key:\n  \
+    #[command(
+        after_help = "The kid (file name without .pem) goes into the token header. To sign with the new key:\n  \
         SALES_AUTH_KEYS_FOLDER=<DIR> SALES_AUTH_ACTIVE_KID=<KID> make run\n\n\
-        Examples:\n  sales-admin genkey\n  KID=$(sales-admin genkey --dir /secrets/keys --bits 4096)")]
+        Examples:\n  sales-admin genkey\n  KID=$(sales-admin genkey --dir /secrets/keys --bits 4096)"
+    )]
     Genkey {
         /// Folder to write the key into (created if missing).
         #[arg(long, default_value = "zarf/keys")]
@@ -89,10 +93,12 @@ enum Command {
     },
 
     /// Mint an access token for an existing, enabled user. Prints only the token on stdout.
-    #[command(after_help = "The token is signed like the service signs it (RS256, kid header, iss/sub/iat/exp/jti/roles),\n\
+    #[command(
+        after_help = "The token is signed like the service signs it (RS256, kid header, iss/sub/iat/exp/jti/roles),\n\
         so the service accepts it as long as it trusts the key and uses the same issuer.\n\n\
         Examples:\n  TOKEN=$(sales-admin gentoken 5cf37266-3473-4006-984f-9325122678b7)\n  \
-        sales-admin gentoken --ttl 30m 45b5fbd3-755f-4379-8f07-a58d4a30fa2f \"$KID\"")]
+        sales-admin gentoken --ttl 30m 45b5fbd3-755f-4379-8f07-a58d4a30fa2f \"$KID\""
+    )]
     Gentoken {
         /// Id of the user the token is for (its subject).
         user_id: Uuid,
@@ -111,10 +117,12 @@ enum Command {
     },
 
     /// Create a user; prints the new id. The audit row names the system actor (nil UUID).
-    #[command(after_help = "The password comes from --password or, better (it stays out of `ps` and shell\n\
+    #[command(
+        after_help = "The password comes from --password or, better (it stays out of `ps` and shell\n\
         history), from SALES_ADMIN_PASSWORD. Nothing is prompted, so it works in scripts.\n\n\
         Examples:\n  SALES_ADMIN_PASSWORD=secret123 sales-admin useradd --name 'Ann Lee' --email ann@example.com\n  \
-        sales-admin useradd --name Root --email root@example.com --roles ADMIN,USER --password 'long enough'")]
+        sales-admin useradd --name Root --email root@example.com --roles ADMIN,USER --password 'long enough'"
+    )]
     Useradd {
         /// Display name, 2-64 characters.
         #[arg(long)]
@@ -134,7 +142,9 @@ enum Command {
     },
 
     /// List users as a table, or as a JSON array with --json.
-    #[command(after_help = "Examples:\n  sales-admin users\n  sales-admin users --json | jq -r '.[].email'\n  sales-admin users --page 2 --rows 20")]
+    #[command(
+        after_help = "Examples:\n  sales-admin users\n  sales-admin users --json | jq -r '.[].email'\n  sales-admin users --page 2 --rows 20"
+    )]
     Users {
         /// Print a JSON array (API field names) instead of a table.
         #[arg(long)]
@@ -188,14 +198,38 @@ async fn run(cli: Cli, ui: &Ui) -> anyhow::Result<()> {
             db::seed(&pool, ui).await
         }
         Command::Genkey { dir, bits, kid } => keys::genkey(&dir, bits as usize, kid, ui),
-        Command::Gentoken { user_id, kid, keys_folder, issuer, ttl } => {
+        Command::Gentoken {
+            user_id,
+            kid,
+            keys_folder,
+            issuer,
+            ttl,
+        } => {
             let pool = db::connect(&cli.db_url, ui).await?;
-            let req = token::Request { user_id, kid, keys_folder, issuer, ttl };
+            let req = token::Request {
+                user_id,
+                kid,
+                keys_folder,
+                issuer,
+                ttl,
+            };
             token::gentoken(&pool, req, ui).await
         }
-        Command::Useradd { name, email, password, roles, department } => {
+        Command::Useradd {
+            name,
+            email,
+            password,
+            roles,
+            department,
+        } => {
             let pool = db::connect(&cli.db_url, ui).await?;
-            let input = users::UserInput { name, email, password, roles, department };
+            let input = users::UserInput {
+                name,
+                email,
+                password,
+                roles,
+                department,
+            };
             users::useradd(&pool, input, ui).await
         }
         Command::Users { json, page, rows } => {
@@ -211,7 +245,13 @@ fn init_logging() {
     if std::env::var_os("RUST_LOG").is_none_or(|v| v.is_empty()) {
         return;
     }
-    match logger::subscriber("sales-admin", logger::Format::Pretty, "off", None, std::io::stderr) {
+    match logger::subscriber(
+        "sales-admin",
+        logger::Format::Pretty,
+        "off",
+        None,
+        std::io::stderr,
+    ) {
         Ok(sub) => {
             let _ = tracing::subscriber::set_global_default(sub);
         }

@@ -34,7 +34,10 @@ pub async fn gentoken(pool: &DbPool, req: Request, ui: &Ui) -> anyhow::Result<()
         Some(kid) if keys.encoding_key(&kid).is_some() => kid,
         Some(kid) => {
             return Err(fail(
-                format!("no private key with kid {kid:?} in {}", req.keys_folder.display()),
+                format!(
+                    "no private key with kid {kid:?} in {}",
+                    req.keys_folder.display()
+                ),
                 format!("use one of: {}", available()),
             ));
         }
@@ -42,7 +45,10 @@ pub async fn gentoken(pool: &DbPool, req: Request, ui: &Ui) -> anyhow::Result<()
             .default_kid()
             .ok_or_else(|| {
                 fail(
-                    format!("no key in {} can sign (public keys only)", req.keys_folder.display()),
+                    format!(
+                        "no key in {} can sign (public keys only)",
+                        req.keys_folder.display()
+                    ),
                     "add a private key with `sales-admin genkey`",
                 )
             })?
@@ -68,7 +74,11 @@ pub async fn gentoken(pool: &DbPool, req: Request, ui: &Ui) -> anyhow::Result<()
         ));
     }
 
-    let config = TokenConfig { issuer: req.issuer.clone(), active_kid: kid.clone(), access_ttl: req.ttl };
+    let config = TokenConfig {
+        issuer: req.issuer.clone(),
+        active_kid: kid.clone(),
+        access_ttl: req.ttl,
+    };
     let auth = appsdk::Authenticator::new(Arc::new(keys), config, users)
         .await
         .context("cannot set up token signing")?;
@@ -81,7 +91,9 @@ pub async fn gentoken(pool: &DbPool, req: Request, ui: &Ui) -> anyhow::Result<()
         user.id,
         user.roles.to_csv(),
         req.issuer,
-        expires.format(&Rfc3339).unwrap_or_else(|_| expires.to_string()),
+        expires
+            .format(&Rfc3339)
+            .unwrap_or_else(|_| expires.to_string()),
     ));
     Ok(())
 }

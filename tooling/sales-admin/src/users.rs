@@ -3,7 +3,6 @@
 use anyhow::Context;
 use comfy_table::{ContentArrangement, Table, presets::UTF8_FULL_CONDENSED};
 use sdk::{DbPool, Page};
-use serde_json::json;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use types::{Email, Name, Password, Roles};
@@ -34,22 +33,41 @@ fn validate(input: UserInput) -> anyhow::Result<userbus::NewUser> {
     let mut problems = Vec::new();
     let mut field = |name: &str, msg: String| problems.push(format!("--{name} {msg}"));
 
-    let name = Name::parse(&input.name).map_err(|e| field("name", e.to_string())).ok();
-    let email = Email::parse(&input.email).map_err(|e| field("email", e.to_string())).ok();
+    let name = Name::parse(&input.name)
+        .map_err(|e| field("name", e.to_string()))
+        .ok();
+    let email = Email::parse(&input.email)
+        .map_err(|e| field("email", e.to_string()))
+        .ok();
     let password = match &input.password {
-        Some(p) => Password::parse(p).map_err(|e| field("password", e.to_string())).ok(),
+        Some(p) => Password::parse(p)
+            .map_err(|e| field("password", e.to_string()))
+            .ok(),
         None => {
-            field("password", "is required (or set SALES_ADMIN_PASSWORD)".into());
+            field(
+                "password",
+                "is required (or set SALES_ADMIN_PASSWORD)".into(),
+            );
             None
         }
     };
     // Accept `admin,user` as well: roles are a closed set, case carries no meaning here.
-    let roles: Vec<String> = input.roles.iter().map(|r| r.trim().to_ascii_uppercase()).filter(|r| !r.is_empty()).collect();
-    let roles = Roles::parse_all(&roles).map_err(|e| field("roles", e.to_string())).ok();
+    let roles: Vec<String> = input
+        .roles
+        .iter()
+        .map(|r| r.trim().to_ascii_uppercase())
+        .filter(|r| !r.is_empty())
+        .collect();
+    let roles = Roles::parse_all(&roles)
+        .map_err(|e| field("roles", e.to_string()))
+        .ok();
     let department = match input.department.as_deref().map(str::trim) {
         None | Some("") => Some(None),
         Some(d) if d.chars().count() > DEPARTMENT_MAX => {
-            field("department", format!("must be at most {DEPARTMENT_MAX} characters"));
+            field(
+                "department",
+                format!("must be at most {DEPARTMENT_MAX} characters"),
+            );
             None
         }
         Some(d) if d.chars().any(char::is_control) => {
@@ -61,9 +79,18 @@ fn validate(input: UserInput) -> anyhow::Result<userbus::NewUser> {
 
     match (name, email, password, roles, department) {
         (Some(name), Some(email), Some(password), Some(roles), Some(department)) => {
-            Ok(userbus::NewUser { name, email, roles, department, password })
+            Ok(userbus::NewUser {
+                name,
+                email,
+                roles,
+                department,
+                password,
+            })
         }
-        _ => Err(fail(format!("invalid user: {}", problems.join("; ")), "fix the values above and try again")),
+        _ => Err(fail(
+            format!("invalid user: {}", problems.join("; ")),
+            "fix the values above and try again",
+        )),
     }
 }
 
@@ -97,30 +124,47 @@ fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
 }
 
-/// The API's User document (API.md), so scripts can treat both alike.
-fn user_json(u: &userbus::User) -> serde_json::Value {
-    json!({
-        "id": u.id,
-        "name": u.name,
-        "email": u.email,
-        "roles": u.roles,
-        "department": u.department,
-        "enabled": u.enabled,
-        "version": u.version,
-        "dateCreated": rfc3339(u.date_created),
-        "dateUpdated": rfc3339(u.date_updated),
-    })
+/// The API's User document (API.md), field for field, so scripts can treat both alike.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct UserDoc<'a> {
+    id: Uuid,
+    name: &'a str,
+    email: &'a str,
+    roles: &'a Roles,
+    department: Option<&'a str>,
+    enabled: bool,
+    version: i64,
+    date_created: String,
+    date_updated: String,
+}
+
+fn user_doc(u: &userbus::User) -> UserDoc<'_> {
+    UserDoc {
+        id: u.id,
+        name: u.name.as_str(),
+        email: u.email.as_str(),
+        roles: &u.roles,
+        department: u.department.as_deref(),
+        enabled: u.enabled,
+        version: u.version,
+        date_created: rfc3339(u.date_created),
+        date_updated: rfc3339(u.date_updated),
+    }
 }
 
 pub async fn list(pool: &DbPool, as_json: bool, page: Page, ui: &Ui) -> anyhow::Result<()> {
     crate::db::require_schema(pool).await?;
     let users = userbus::Business::new(userbus::stores::new(pool));
     let filter = userbus::QueryFilter::default();
-    let items = users.query(&filter, userbus::DEFAULT_ORDER, page).await.context("cannot list users")?;
+    let items = users
+        .query(&filter, userbus::DEFAULT_ORDER, page)
+        .await
+        .context("cannot list users")?;
     let total = users.count(&filter).await.context("cannot count users")?;
 
     if as_json {
-        let arr: Vec<_> = items.iter().map(user_json).collect();
+        let arr: Vec<_> = items.iter().map(user_doc).collect();
         println!("{}", serde_json::to_string_pretty(&arr)?);
     } else {
         let mut table = Table::new();
@@ -129,7 +173,10 @@ pub async fn list(pool: &DbPool, as_json: bool, page: Page, ui: &Ui) -> anyhow::
             .set_content_arrangement(ContentArrangement::Dynamic)
             .set_header(["id", "name", "email", "roles", "enabled", "created"]);
         for u in &items {
-            let created = u.date_created.replace_nanosecond(0).map_or_else(|_| rfc3339(u.date_created), rfc3339);
+            let created = u
+                .date_created
+                .replace_nanosecond(0)
+                .map_or_else(|_| rfc3339(u.date_created), rfc3339);
             table.add_row([
                 u.id.to_string(),
                 u.name.to_string(),
@@ -144,9 +191,15 @@ pub async fn list(pool: &DbPool, as_json: bool, page: Page, ui: &Ui) -> anyhow::
     let first = page.offset() + 1;
     let last = page.offset() + items.len() as i64;
     if items.is_empty() {
-        ui.note(format_args!("no users on page {} ({total} in total)", page.number));
+        ui.note(format_args!(
+            "no users on page {} ({total} in total)",
+            page.number
+        ));
     } else {
-        ui.note(format_args!("users {first}-{last} of {total} (page {}, {} per page)", page.number, page.rows));
+        ui.note(format_args!(
+            "users {first}-{last} of {total} (page {}, {} per page)",
+            page.number, page.rows
+        ));
     }
     Ok(())
 }

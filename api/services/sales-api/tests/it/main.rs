@@ -1,0 +1,10 @@
+//! Black-box API tests: the real router on a real port, a fresh database per test,
+//! every test run on SQLite and on PostgreSQL. One test binary for the crate.
+
+mod harness;
+
+mod auth;
+mod checks;
+mod middleware;
+mod users;
+// @generator:api-test-modules
