@@ -1,8 +1,11 @@
 //! `migrate`, `seed`, and opening the database for every other command.
 
+use std::str::FromStr;
+
 use anyhow::Context;
 use sdk::sqldb::Backend;
 use sdk::{DbConfig, DbPool};
+use sqlx::sqlite::SqliteConnectOptions;
 use uuid::{Uuid, uuid};
 
 use crate::fail::{HintExt, fail};
@@ -31,8 +34,18 @@ pub fn backend_name(b: Backend) -> &'static str {
     }
 }
 
+/// Whether opening may create a missing SQLite file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Open {
+    /// `migrate`: a new file is where a database starts.
+    CreateIfMissing,
+    /// Every other command: a missing file is a mistake (wrong path or working
+    /// directory), and silently creating an empty one would hide it.
+    Existing,
+}
+
 /// Opens the database at `url`; errors say which database and what to check.
-pub async fn connect(url: &str, ui: &Ui) -> anyhow::Result<DbPool> {
+pub async fn connect(url: &str, open: Open, ui: &Ui) -> anyhow::Result<DbPool> {
     let shown = config::mask_url_password(url);
     let backend = Backend::from_url(url).ok_or_else(|| {
         fail(
@@ -52,6 +65,20 @@ pub async fn connect(url: &str, ui: &Ui) -> anyhow::Result<DbPool> {
         }
         Backend::Sqlite => "check SALES_DB_URL (or --db-url) and that its directory is writable",
     };
+    if backend == Backend::Sqlite
+        && open == Open::Existing
+        && let Ok(opts) = SqliteConnectOptions::from_str(url)
+        && opts.get_filename().as_os_str() != ":memory:"
+        && !opts.get_filename().exists()
+    {
+        return Err(fail(
+            format!(
+                "there is no SQLite database at {}",
+                opts.get_filename().display()
+            ),
+            "create it with `sales-admin migrate-seed` (or `make run`), or point SALES_DB_URL at the right file",
+        ));
+    }
     ui.note(format_args!("database: {} {shown}", backend_name(backend)));
     DbPool::open(&cfg)
         .await

@@ -22,6 +22,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use uuid::Uuid;
 
+use crate::db::Open;
 use crate::ui::Ui;
 
 const EXAMPLES: &str = "\
@@ -108,6 +109,9 @@ enum Command {
         /// Folder of <kid>.pem signing keys.
         #[arg(long, env = "SALES_AUTH_KEYS_FOLDER", default_value = "zarf/keys")]
         keys_folder: PathBuf,
+        /// Keys as a JSON object {"<kid>": "<PEM>"}; when set, used instead of the folder (as the service does).
+        #[arg(long, env = "SALES_AUTH_KEYS_JSON", hide_env_values = true)]
+        keys_json: Option<String>,
         /// Token issuer (`iss`); must equal the service's SALES_AUTH_ISSUER.
         #[arg(long, env = "SALES_AUTH_ISSUER", default_value = token::DEFAULT_ISSUER)]
         issuer: String,
@@ -185,15 +189,15 @@ async fn main() -> ExitCode {
 async fn run(cli: Cli, ui: &Ui) -> anyhow::Result<()> {
     match cli.command {
         Command::Migrate => {
-            let pool = db::connect(&cli.db_url, ui).await?;
+            let pool = db::connect(&cli.db_url, Open::CreateIfMissing, ui).await?;
             db::migrate(&pool, ui).await
         }
         Command::Seed => {
-            let pool = db::connect(&cli.db_url, ui).await?;
+            let pool = db::connect(&cli.db_url, Open::Existing, ui).await?;
             db::seed(&pool, ui).await
         }
         Command::MigrateSeed => {
-            let pool = db::connect(&cli.db_url, ui).await?;
+            let pool = db::connect(&cli.db_url, Open::CreateIfMissing, ui).await?;
             db::migrate(&pool, ui).await?;
             db::seed(&pool, ui).await
         }
@@ -202,14 +206,17 @@ async fn run(cli: Cli, ui: &Ui) -> anyhow::Result<()> {
             user_id,
             kid,
             keys_folder,
+            keys_json,
             issuer,
             ttl,
         } => {
-            let pool = db::connect(&cli.db_url, ui).await?;
+            let pool = db::connect(&cli.db_url, Open::Existing, ui).await?;
+            let keys_json = keys_json.filter(|j| !j.trim().is_empty());
             let req = token::Request {
                 user_id,
                 kid,
                 keys_folder,
+                keys_json,
                 issuer,
                 ttl,
             };
@@ -222,7 +229,7 @@ async fn run(cli: Cli, ui: &Ui) -> anyhow::Result<()> {
             roles,
             department,
         } => {
-            let pool = db::connect(&cli.db_url, ui).await?;
+            let pool = db::connect(&cli.db_url, Open::Existing, ui).await?;
             let input = users::UserInput {
                 name,
                 email,
@@ -233,7 +240,7 @@ async fn run(cli: Cli, ui: &Ui) -> anyhow::Result<()> {
             users::useradd(&pool, input, ui).await
         }
         Command::Users { json, page, rows } => {
-            let pool = db::connect(&cli.db_url, ui).await?;
+            let pool = db::connect(&cli.db_url, Open::Existing, ui).await?;
             users::list(&pool, json, sdk::Page::new(page, rows), ui).await
         }
     }

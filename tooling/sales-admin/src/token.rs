@@ -21,23 +21,34 @@ pub struct Request {
     pub user_id: Uuid,
     pub kid: Option<String>,
     pub keys_folder: PathBuf,
+    /// Takes precedence over `keys_folder`, as in the service.
+    pub keys_json: Option<String>,
     pub issuer: String,
     pub ttl: time::Duration,
 }
 
 pub async fn gentoken(pool: &DbPool, req: Request, ui: &Ui) -> anyhow::Result<()> {
-    let keys = KeyStore::from_dir(&req.keys_folder)
-        .context("cannot load the signing keys")
-        .hint("check --keys-folder / SALES_AUTH_KEYS_FOLDER (run from the repository root for zarf/keys), or create a key with `sales-admin genkey`")?;
+    let (keys, source) = match &req.keys_json {
+        Some(json) => (
+            KeyStore::from_json(json)
+                .context("cannot load the signing keys from SALES_AUTH_KEYS_JSON")
+                .hint("it must be a JSON object {\"<kid>\": \"<PEM>\"}; unset it to use the keys folder")?,
+            "SALES_AUTH_KEYS_JSON".to_string(),
+        ),
+        None => (
+            KeyStore::from_dir(&req.keys_folder).context("cannot load the signing keys").hint(
+                "check --keys-folder / SALES_AUTH_KEYS_FOLDER (run from the repository root for zarf/keys), \
+                 or create a key with `sales-admin genkey`",
+            )?,
+            req.keys_folder.display().to_string(),
+        ),
+    };
     let available = || keys.kids().collect::<Vec<_>>().join(", ");
     let kid = match req.kid {
         Some(kid) if keys.encoding_key(&kid).is_some() => kid,
         Some(kid) => {
             return Err(fail(
-                format!(
-                    "no private key with kid {kid:?} in {}",
-                    req.keys_folder.display()
-                ),
+                format!("no private key with kid {kid:?} in {source}"),
                 format!("use one of: {}", available()),
             ));
         }
@@ -45,10 +56,7 @@ pub async fn gentoken(pool: &DbPool, req: Request, ui: &Ui) -> anyhow::Result<()
             .default_kid()
             .ok_or_else(|| {
                 fail(
-                    format!(
-                        "no key in {} can sign (public keys only)",
-                        req.keys_folder.display()
-                    ),
+                    format!("no key in {source} can sign (public keys only)"),
                     "add a private key with `sales-admin genkey`",
                 )
             })?

@@ -19,6 +19,8 @@ pub struct Deps {
     pub users: userbus::Business,
     pub audits: auditbus::Business,
     pub sessions: sessionbus::Business,
+    pub products: productbus::Business,
+    pub sales: salebus::Business,
     // @generator:deps-field
     pub shutdown: web::Shutdown,
     pub counters: Arc<Counters>,
@@ -31,6 +33,8 @@ impl Deps {
         let users = userbus::Business::new(userbus::stores::new(&db));
         let audits = auditbus::Business::new(auditbus::stores::new(&db));
         let sessions = sessionbus::Business::new(db.clone(), time::Duration::seconds(config.auth.refresh_ttl_secs));
+        let products = productbus::Business::new(productbus::stores::new(&db));
+        let sales = salebus::Business::new(salebus::stores::new(&db));
         // @generator:deps-build
         let token = TokenConfig {
             issuer: config.auth.issuer.clone(),
@@ -45,6 +49,8 @@ impl Deps {
             users,
             audits,
             sessions,
+            products,
+            sales,
             // @generator:deps-init
             shutdown,
             counters: Arc::new(Counters::default()),
@@ -63,6 +69,8 @@ impl App {
             .merge(authapp::routes(authapp::AuthState { auth: d.auth.clone(), users: d.users.clone(), sessions: d.sessions.clone() }))
             .merge(userapp::routes(d.users.clone()))
             .merge(auditapp::routes(d.audits.clone()))
+            .merge(productapp::routes(d.products.clone()))
+            .merge(saleapp::routes(d.sales.clone()))
             // @generator:routes
             .fallback(appmid::not_found);
 

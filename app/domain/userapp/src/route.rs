@@ -1,14 +1,14 @@
 use axum::{
     Router,
     extract::State,
-    http::{HeaderMap, StatusCode, header},
+    http::StatusCode,
     response::{IntoResponse, Response},
     routing::{get, put},
 };
 use appsdk::{
     AppError, Auth, ErrCode, FieldError, IfMatch, Json, PageDocument, UuidPath,
     auth::rules::{AdminOnly, AdminOrSubject},
-    extract::etag,
+    extract::entity_response,
     query::QueryParams,
 };
 use types::{Email, Role};
@@ -45,15 +45,8 @@ pub fn to_app_error(e: userbus::Error) -> AppError {
     }
 }
 
-fn with_etag(status: StatusCode, user: &userbus::User, extra: Option<(header::HeaderName, String)>) -> Response {
-    let mut headers = HeaderMap::new();
-    headers.insert(header::ETAG, etag(user.version));
-    if let Some((name, value)) = extra
-        && let Ok(v) = value.parse()
-    {
-        headers.insert(name, v);
-    }
-    (status, headers, axum::Json(AppUser::from(user))).into_response()
+fn with_etag(status: StatusCode, user: &userbus::User, location: Option<String>) -> Response {
+    entity_response(status, user.version, &AppUser::from(user), location)
 }
 
 fn parse_filter(q: &QueryParams) -> Result<QueryFilter, AppError> {
@@ -89,7 +82,7 @@ async fn query_by_id(auth: Auth<AdminOrSubject>, State(users): State<Business>, 
 async fn create(auth: Auth<AdminOnly>, State(users): State<Business>, Json(body): Json<AppNewUser>) -> Result<Response, AppError> {
     let nu = body.to_bus()?;
     let user = users.create(auth.subject, nu).await.map_err(to_app_error)?;
-    Ok(with_etag(StatusCode::CREATED, &user, Some((header::LOCATION, format!("/v1/users/{}", user.id)))))
+    Ok(with_etag(StatusCode::CREATED, &user, Some(format!("/v1/users/{}", user.id))))
 }
 
 async fn update(

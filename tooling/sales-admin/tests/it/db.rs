@@ -54,7 +54,10 @@ fn migrate_seed_twice_is_idempotent() {
 
 #[test]
 fn seed_before_migrate_says_to_migrate() {
-    let line = Sandbox::new().run(&["seed"]).fails();
+    let sb = Sandbox::new();
+    // An existing but empty database file: no schema yet.
+    std::fs::write(sb.dir.join("sales.db"), b"").unwrap();
+    let line = sb.run(&["seed"]).fails();
     assert!(line.contains("sales-admin migrate"), "{line}");
 }
 
@@ -86,4 +89,22 @@ fn unreachable_postgres_says_what_to_check() {
         "{line}"
     );
     assert!(!line.contains("hunter22"), "password leaked: {line}");
+}
+
+#[test]
+fn commands_other_than_migrate_do_not_create_a_missing_sqlite_file() {
+    let sb = Sandbox::new();
+    for args in [&["users"][..], &["seed"], &["gentoken", ADMIN_ID]] {
+        let line = sb.run(args).fails();
+        assert!(
+            line.contains("no SQLite database") && line.contains("migrate-seed"),
+            "{line}"
+        );
+    }
+    assert!(
+        !sb.dir.join("sales.db").exists(),
+        "no empty database file left behind"
+    );
+    sb.run(&["migrate"]).ok();
+    assert!(sb.dir.join("sales.db").exists());
 }

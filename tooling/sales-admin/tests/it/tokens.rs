@@ -108,3 +108,23 @@ fn gentoken_without_keys_says_where_it_looked() {
         "{line}"
     );
 }
+
+#[test]
+fn gentoken_takes_keys_from_json_like_the_service() {
+    let sb = Sandbox::seeded();
+    let pem = std::fs::read_to_string(dev_keys().join(format!("{DEV_KID}.pem"))).unwrap();
+    let json = serde_json::json!({ "json-kid": pem }).to_string();
+    // The folder does not exist: the JSON must win.
+    let run = sb
+        .run_env(
+            &["gentoken", ADMIN_ID, "--keys-folder", "/nonexistent"],
+            &[("SALES_AUTH_KEYS_JSON", &json)],
+        )
+        .ok();
+    let (kid, claims) = verify(
+        run.stdout.trim(),
+        &public_key_of(&dev_keys().join(format!("{DEV_KID}.pem"))),
+    );
+    assert_eq!(kid, "json-kid");
+    assert_eq!(claims["sub"], ADMIN_ID);
+}

@@ -7,4 +7,6 @@ mod auth;
 mod checks;
 mod middleware;
 mod users;
+mod products;
+mod sales;
 // @generator:api-test-modules

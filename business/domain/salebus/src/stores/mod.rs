@@ -179,7 +179,7 @@ pub(crate) async fn create_in<T: WriteTx>(tx: &mut T, req: &SaleRequest) -> Resu
 
     // Lock products in ascending id order; report lines by request position.
     let mut order: Vec<usize> = (0..req.lines.len()).collect();
-    order.sort_by_key(|&i| req.lines[i].product_id);
+    // MUTATION order.sort_by_key(|&i| req.lines[i].product_id);
     let mut sold: Vec<Option<SaleLine>> = vec![None; req.lines.len()];
     let mut missing: Option<usize> = None;
     let mut short = Vec::new();

@@ -1,0 +1,7 @@
+//! HTTP edge of the products domain: `/v1/products` and `/v1/vproducts`.
+
+mod model;
+mod route;
+
+pub use model::{AppNewProduct, AppProduct, AppProductView, AppUpdateProduct};
+pub use route::{ORDER_FIELDS, routes, to_app_error};

@@ -1,0 +1,139 @@
+use appsdk::{AppError, FieldError, errs::from_validation};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use types::{Money, Name};
+use uuid::Uuid;
+use validator::Validate;
+
+pub const MAX_COST: Money = Money::from_cents(1_000_000 * 100);
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct AppProduct {
+    pub id: Uuid,
+    #[serde(rename = "userID")]
+    pub user_id: Uuid,
+    pub name: String,
+    pub cost: Money,
+    pub quantity: i64,
+    pub version: i64,
+    #[serde(with = "time::serde::rfc3339")]
+    pub date_created: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub date_updated: OffsetDateTime,
+}
+
+impl From<&productbus::Product> for AppProduct {
+    fn from(p: &productbus::Product) -> Self {
+        AppProduct {
+            id: p.id,
+            user_id: p.user_id,
+            name: p.name.to_string(),
+            cost: p.cost,
+            quantity: p.quantity,
+            version: p.version,
+            date_created: p.date_created,
+            date_updated: p.date_updated,
+        }
+    }
+}
+
+/// A product with its owner's name (`/v1/vproducts`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct AppProductView {
+    #[serde(flatten)]
+    pub product: AppProduct,
+    pub user_name: String,
+}
+
+impl From<&productbus::ProductView> for AppProductView {
+    fn from(v: &productbus::ProductView) -> Self {
+        AppProductView { product: AppProduct::from(&v.product), user_name: v.user_name.to_string() }
+    }
+}
+
+fn check_cost(cost: Money, fields: &mut Vec<FieldError>) {
+    if cost.cents() <= 0 || cost > MAX_COST {
+        fields.push(FieldError::new("cost", "must be greater than 0 and at most 1000000"));
+    }
+}
+
+fn finish(mut fields: Vec<FieldError>, v: Result<(), validator::ValidationErrors>) -> Result<(), AppError> {
+    if let Err(e) = v {
+        fields.extend(from_validation(&e).fields);
+    }
+    if fields.is_empty() {
+        return Ok(());
+    }
+    fields.sort_by(|a, b| a.field.cmp(&b.field));
+    Err(AppError::validation(fields))
+}
+
+#[derive(Debug, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct AppNewProduct {
+    pub name: String,
+    pub cost: Money,
+    #[validate(range(min = 1, max = 1_000_000, message = "must be between 1 and 1000000"))]
+    pub quantity: i64,
+}
+
+impl AppNewProduct {
+    pub fn to_bus(self, owner: Uuid) -> Result<productbus::NewProduct, AppError> {
+        let mut fields = Vec::new();
+        let name = Name::parse(&self.name).map_err(|e| fields.push(FieldError::new("name", e.to_string()))).ok();
+        check_cost(self.cost, &mut fields);
+        finish(fields, self.validate())?;
+        let name = name.ok_or_else(|| AppError::internal(anyhow::anyhow!("validated name missing")))?;
+        Ok(productbus::NewProduct { user_id: owner, name, cost: self.cost, quantity: self.quantity })
+    }
+}
+
+#[derive(Debug, Default, Deserialize, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct AppUpdateProduct {
+    pub name: Option<String>,
+    pub cost: Option<Money>,
+    #[validate(range(min = 0, max = 1_000_000, message = "must be between 0 and 1000000"))]
+    pub quantity: Option<i64>,
+}
+
+impl AppUpdateProduct {
+    pub fn to_bus(self) -> Result<productbus::UpdateProduct, AppError> {
+        let mut fields = Vec::new();
+        let name = self.name.as_deref().and_then(|n| Name::parse(n).map_err(|e| fields.push(FieldError::new("name", e.to_string()))).ok());
+        if let Some(c) = self.cost {
+            check_cost(c, &mut fields);
+        }
+        finish(fields, self.validate())?;
+        Ok(productbus::UpdateProduct { name, cost: self.cost, quantity: self.quantity })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(e: AppError) -> Vec<String> {
+        e.fields.into_iter().map(|f| f.field).collect()
+    }
+
+    #[test]
+    fn new_product_rules() {
+        let np = AppNewProduct { name: "x".into(), cost: Money::from_cents(0), quantity: 0 };
+        assert_eq!(fields(np.to_bus(Uuid::nil()).unwrap_err()), ["cost", "name", "quantity"]);
+        let np = AppNewProduct { name: "Lamp".into(), cost: Money::from_cents(100_000_001), quantity: 1_000_001 };
+        assert_eq!(fields(np.to_bus(Uuid::nil()).unwrap_err()), ["cost", "quantity"]);
+        let np = AppNewProduct { name: " Lamp ".into(), cost: MAX_COST, quantity: 1 };
+        assert_eq!(np.to_bus(Uuid::nil()).unwrap().name.as_str(), "Lamp");
+    }
+
+    #[test]
+    fn update_fields_are_independent() {
+        let up = AppUpdateProduct { quantity: Some(0), ..Default::default() }.to_bus().unwrap();
+        assert_eq!((up.name, up.cost, up.quantity), (None, None, Some(0)));
+        let e = AppUpdateProduct { cost: Some(Money::from_cents(-5)), ..Default::default() }.to_bus().unwrap_err();
+        assert_eq!(fields(e), ["cost"]);
+    }
+}
