@@ -8,9 +8,11 @@ SHELL := bash
 .DEFAULT_GOAL := help
 
 CARGO ?= cargo
-ADMIN := $(CARGO) run --quiet -p sales-admin --
+ADMIN := $(CARGO) run -p sales-admin --
 # The seeded admin (business/sdk/seed/*.sql); `make token` signs for this user.
 ADMIN_ID := 5cf37266-3473-4006-984f-9325122678b7
+# Where PostgreSQL tests create their databases unless SALES_TEST_DATABASE_URL says otherwise.
+TEST_PG_URL := postgres://postgres@127.0.0.1:5432/postgres
 
 .PHONY: help run test lint fmt layercheck ci migrate seed migrate-seed token users genkey
 
@@ -21,7 +23,13 @@ help: ## list the targets
 run: ## run the sales API on http://localhost:3000 (SQLite var/sales.db, migrated and seeded on first start)
 	$(CARGO) run -p sales-api
 
+# nextest hides the output of passing tests, where the skip notices are: say up front
+# when PostgreSQL tests will be skipped.
 test: ## run every test: cargo nextest if installed, else cargo test (PostgreSQL tests need SALES_TEST_DATABASE_URL or a local server)
+	@url="$${SALES_TEST_DATABASE_URL:-$(TEST_PG_URL)}"; \
+	if command -v pg_isready >/dev/null 2>&1 && ! pg_isready -q -d "$$url"; then \
+		echo "NOTICE: no PostgreSQL at $$(echo "$$url" | sed -E 's#(://[^:/@]*):[^@]*@#\1:***@#'): PostgreSQL tests will be skipped (CI=true makes that a failure)"; \
+	fi
 	@if command -v cargo-nextest >/dev/null 2>&1; then \
 		echo "$(CARGO) nextest run --workspace"; $(CARGO) nextest run --workspace; \
 	else \

@@ -1,10 +1,12 @@
 //! `migrate`, `seed`, and opening the database for every other command.
 
+use std::collections::BTreeMap;
 use std::str::FromStr;
 
 use anyhow::Context;
 use sdk::sqldb::Backend;
 use sdk::{DbConfig, DbPool};
+use sqlx::AssertSqlSafe;
 use sqlx::sqlite::SqliteConnectOptions;
 use uuid::{Uuid, uuid};
 
@@ -169,30 +171,71 @@ pub async fn migrate(pool: &DbPool, ui: &Ui) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Inserts the seed data (rows that exist are left alone) and lists the accounts.
+/// Row counts of every application table (not sqlx's bookkeeping), by name. The
+/// seed file grows with each domain (`@generator:seed`), so what seeding did is
+/// measured on all tables rather than on a list kept here.
+async fn table_rows(pool: &DbPool) -> anyhow::Result<BTreeMap<String, i64>> {
+    let mut rows = BTreeMap::new();
+    match pool {
+        DbPool::Sqlite(p) => {
+            let tables: Vec<String> = sqlx::query_scalar(
+                "SELECT name FROM sqlite_master WHERE type = 'table' \
+                 AND name NOT LIKE 'sqlite_%' AND name <> '_sqlx_migrations'",
+            )
+            .fetch_all(p)
+            .await?;
+            for t in tables {
+                let sql = format!("SELECT COUNT(*) FROM \"{}\"", t.replace('"', "\"\""));
+                let n: i64 = sqlx::query_scalar(AssertSqlSafe(sql)).fetch_one(p).await?;
+                rows.insert(t, n);
+            }
+        }
+        DbPool::Postgres(p) => {
+            let tables: Vec<String> = sqlx::query_scalar(
+                "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema() \
+                 AND table_type = 'BASE TABLE' AND table_name <> '_sqlx_migrations'",
+            )
+            .fetch_all(p)
+            .await?;
+            for t in tables {
+                let sql = format!("SELECT COUNT(*) FROM \"{}\"", t.replace('"', "\"\""));
+                let n: i64 = sqlx::query_scalar(AssertSqlSafe(sql)).fetch_one(p).await?;
+                rows.insert(t, n);
+            }
+        }
+    }
+    Ok(rows)
+}
+
+/// Inserts the seed data (rows that exist are left alone), says what it inserted
+/// and lists the accounts.
 pub async fn seed(pool: &DbPool, ui: &Ui) -> anyhow::Result<()> {
     require_schema(pool).await?;
-    let users = userbus::Business::new(userbus::stores::new(pool));
-    let all = userbus::QueryFilter::default();
-    let before = users.count(&all).await.context("cannot count users")?;
+    let name = backend_name(pool.backend());
+    let before = table_rows(pool).await.context("cannot count rows")?;
     ui.note("inserting seed data...");
     pool.seed()
         .await
         .context("seeding failed")
         .hint("run `sales-admin migrate` first; the schema may be out of date")?;
-    let after = users.count(&all).await.context("cannot count users")?;
-    let inserted = after - before;
-    if inserted == 0 {
-        println!(
-            "{} seed data already present (no rows inserted)",
-            backend_name(pool.backend())
-        );
+    let after = table_rows(pool).await.context("cannot count rows")?;
+    let added: Vec<(String, i64)> = after
+        .iter()
+        .map(|(t, n)| (t.clone(), n - before.get(t).copied().unwrap_or(0)))
+        .filter(|(_, d)| *d != 0)
+        .collect();
+    if added.is_empty() {
+        println!("{name} seed data already present (no rows inserted)");
     } else {
+        let total: i64 = added.iter().map(|(_, d)| d).sum();
+        let parts: Vec<String> = added.iter().map(|(t, d)| format!("{t} +{d}")).collect();
         println!(
-            "{} seed data inserted ({inserted} users)",
-            backend_name(pool.backend())
+            "{name} seed data inserted: {total} rows ({})",
+            parts.join(", ")
         );
     }
+
+    let users = userbus::Business::new(userbus::stores::new(pool));
     println!("seed accounts (password \"{SEED_PASSWORD}\"):");
     for (id, email) in SEED_USERS {
         match users.query_by_id(id).await {

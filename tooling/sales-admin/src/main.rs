@@ -67,7 +67,7 @@ enum Command {
     )]
     Migrate,
 
-    /// Insert the seed users (idempotent): admin@example.com and user@example.com, password "garagesale".
+    /// Insert the seed data (idempotent): admin@example.com, user@example.com (password "garagesale") and a few products.
     #[command(after_help = SEED_HELP)]
     Seed,
 
@@ -166,7 +166,8 @@ const SEED_HELP: &str = "\
 Seed accounts (fixed ids, password \"garagesale\"; development only):
   5cf37266-3473-4006-984f-9325122678b7  admin@example.com  ADMIN,USER
   45b5fbd3-755f-4379-8f07-a58d4a30fa2f  user@example.com   USER
-Rows that already exist are left alone, so running it twice changes nothing.
+Products and their ids are listed in business/sdk/seed/*.sql. Rows that already exist are
+left alone, so running it twice changes nothing.
 
 Examples:
   sales-admin migrate-seed

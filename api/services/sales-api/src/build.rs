@@ -74,6 +74,12 @@ impl App {
             // @generator:routes
             .fallback(appmid::not_found);
 
+        Self::with_middleware(routes, d)
+    }
+
+    /// Wraps `routes` in the full middleware stack (tests use it to put the same
+    /// stack around routes that panic or hang).
+    pub fn with_middleware(routes: Router, d: &Deps) -> Router {
         let web = &d.config.web;
         // Layers run outside-in in the reverse order they are added here.
         routes
@@ -81,7 +87,7 @@ impl App {
             .layer(DefaultBodyLimit::max(web.body_limit_bytes))
             .layer(TimeoutLayer::with_status_code(
                 axum::http::StatusCode::GATEWAY_TIMEOUT,
-                Duration::from_secs(web.request_timeout_secs),
+                Duration::from_millis(web.request_timeout_ms),
             ))
             .layer(Extension(d.auth.clone()))
             .layer(CompressionLayer::new())

@@ -19,8 +19,8 @@ pub struct WebConfig {
     pub api_host: String,
     /// Debug server (vars, metrics, probes); keep it off the public network.
     pub debug_host: String,
-    /// A request running longer than this is answered 504.
-    pub request_timeout_secs: u64,
+    /// A request running longer than this is answered 504, in milliseconds.
+    pub request_timeout_ms: u64,
     /// How long in-flight requests may take to drain on SIGTERM.
     pub shutdown_timeout_secs: u64,
     /// Largest accepted request body, in bytes.
@@ -36,7 +36,7 @@ impl Default for WebConfig {
         Self {
             api_host: "0.0.0.0:3000".into(),
             debug_host: "0.0.0.0:3010".into(),
-            request_timeout_secs: 30,
+            request_timeout_ms: 30_000,
             shutdown_timeout_secs: 20,
             body_limit_bytes: 1 << 20,
             cors_allowed_origins: vec!["*".into()],

@@ -44,11 +44,26 @@ pub trait Storer: Send + Sync {
         audit: &Audit,
     ) -> Result<Product, Error>;
     /// Soft delete: the row stays for the history of past sales.
-    async fn delete(&self, id: Uuid, expected_version: Option<i64>, audit: &Audit) -> Result<(), Error>;
-    async fn query(&self, filter: &QueryFilter, order: OrderBy<OrderField>, page: Page) -> Result<Vec<Product>, Error>;
+    async fn delete(
+        &self,
+        id: Uuid,
+        expected_version: Option<i64>,
+        audit: &Audit,
+    ) -> Result<(), Error>;
+    async fn query(
+        &self,
+        filter: &QueryFilter,
+        order: OrderBy<OrderField>,
+        page: Page,
+    ) -> Result<Vec<Product>, Error>;
     async fn count(&self, filter: &QueryFilter) -> Result<i64, Error>;
     async fn query_by_id(&self, id: Uuid) -> Result<Product, Error>;
-    async fn query_view(&self, filter: &QueryFilter, order: OrderBy<OrderField>, page: Page) -> Result<Vec<ProductView>, Error>;
+    async fn query_view(
+        &self,
+        filter: &QueryFilter,
+        order: OrderBy<OrderField>,
+        page: Page,
+    ) -> Result<Vec<ProductView>, Error>;
     async fn count_view(&self, filter: &QueryFilter) -> Result<i64, Error>;
 }
 
@@ -108,12 +123,27 @@ impl Business {
             date_updated: sdk::sqldb::now(),
         };
         let name = changes.name.as_ref().unwrap_or(&product.name).as_str();
-        let audit = Audit::new(product.id, Domain::Product, name, actor_id, "updated", changes.audit_data(), "product updated");
-        self.storer.update(product.id, &changes, expected_version, &audit).await
+        let audit = Audit::new(
+            product.id,
+            Domain::Product,
+            name,
+            actor_id,
+            "updated",
+            changes.audit_data(),
+            "product updated",
+        );
+        self.storer
+            .update(product.id, &changes, expected_version, &audit)
+            .await
     }
 
     #[tracing::instrument(name = "productbus.delete", skip_all, fields(product_id = %product.id))]
-    pub async fn delete(&self, actor_id: Uuid, product: &Product, expected_version: Option<i64>) -> Result<(), Error> {
+    pub async fn delete(
+        &self,
+        actor_id: Uuid,
+        product: &Product,
+        expected_version: Option<i64>,
+    ) -> Result<(), Error> {
         let audit = Audit::new(
             product.id,
             Domain::Product,
@@ -123,11 +153,18 @@ impl Business {
             serde_json::json!({"userID": product.user_id, "name": product.name}),
             "product deleted",
         );
-        self.storer.delete(product.id, expected_version, &audit).await
+        self.storer
+            .delete(product.id, expected_version, &audit)
+            .await
     }
 
     #[tracing::instrument(name = "productbus.query", skip_all)]
-    pub async fn query(&self, filter: &QueryFilter, order: OrderBy<OrderField>, page: Page) -> Result<Vec<Product>, Error> {
+    pub async fn query(
+        &self,
+        filter: &QueryFilter,
+        order: OrderBy<OrderField>,
+        page: Page,
+    ) -> Result<Vec<Product>, Error> {
         self.storer.query(filter, order, page).await
     }
 
@@ -146,7 +183,12 @@ impl Business {
 
     /// Products with their owner's name.
     #[tracing::instrument(name = "productbus.query_view", skip_all)]
-    pub async fn query_view(&self, filter: &QueryFilter, order: OrderBy<OrderField>, page: Page) -> Result<Vec<ProductView>, Error> {
+    pub async fn query_view(
+        &self,
+        filter: &QueryFilter,
+        order: OrderBy<OrderField>,
+        page: Page,
+    ) -> Result<Vec<ProductView>, Error> {
         self.storer.query_view(filter, order, page).await
     }
 

@@ -97,4 +97,7 @@ pub enum OrderField {
     DateCreated,
 }
 
-pub const DEFAULT_ORDER: OrderBy<OrderField> = OrderBy { field: OrderField::Id, direction: sdk::Direction::Asc };
+pub const DEFAULT_ORDER: OrderBy<OrderField> = OrderBy {
+    field: OrderField::Id,
+    direction: sdk::Direction::Asc,
+};

@@ -54,11 +54,27 @@ pub trait Storer: Send + Sync {
     async fn create(&self, req: &SaleRequest) -> Result<CreateOutcome, Error>;
     /// COMPLETED → CANCELLED (version-guarded when `expected_version` is given)
     /// and every line's quantity back in stock.
-    async fn cancel(&self, actor_id: Uuid, id: Uuid, expected_version: Option<i64>, now: time::OffsetDateTime) -> Result<Sale, Error>;
-    async fn query(&self, filter: &QueryFilter, order: OrderBy<OrderField>, page: Page) -> Result<Vec<Sale>, Error>;
+    async fn cancel(
+        &self,
+        actor_id: Uuid,
+        id: Uuid,
+        expected_version: Option<i64>,
+        now: time::OffsetDateTime,
+    ) -> Result<Sale, Error>;
+    async fn query(
+        &self,
+        filter: &QueryFilter,
+        order: OrderBy<OrderField>,
+        page: Page,
+    ) -> Result<Vec<Sale>, Error>;
     async fn count(&self, filter: &QueryFilter) -> Result<i64, Error>;
     async fn query_by_id(&self, id: Uuid) -> Result<Sale, Error>;
-    async fn report(&self, filter: &ReportFilter, order: OrderBy<ReportOrderField>, page: Page) -> Result<Vec<ReportRow>, Error>;
+    async fn report(
+        &self,
+        filter: &ReportFilter,
+        order: OrderBy<ReportOrderField>,
+        page: Page,
+    ) -> Result<Vec<ReportRow>, Error>;
     async fn report_count(&self, filter: &ReportFilter) -> Result<i64, Error>;
 }
 
@@ -98,12 +114,24 @@ impl Business {
     /// Cancels `sale` and puts its quantities back in stock; `expected_version`
     /// comes from `If-Match`.
     #[tracing::instrument(name = "salebus.cancel", skip_all, fields(sale_id = %sale.id))]
-    pub async fn cancel(&self, actor_id: Uuid, sale: &Sale, expected_version: Option<i64>) -> Result<Sale, Error> {
-        self.storer.cancel(actor_id, sale.id, expected_version, sdk::sqldb::now()).await
+    pub async fn cancel(
+        &self,
+        actor_id: Uuid,
+        sale: &Sale,
+        expected_version: Option<i64>,
+    ) -> Result<Sale, Error> {
+        self.storer
+            .cancel(actor_id, sale.id, expected_version, sdk::sqldb::now())
+            .await
     }
 
     #[tracing::instrument(name = "salebus.query", skip_all)]
-    pub async fn query(&self, filter: &QueryFilter, order: OrderBy<OrderField>, page: Page) -> Result<Vec<Sale>, Error> {
+    pub async fn query(
+        &self,
+        filter: &QueryFilter,
+        order: OrderBy<OrderField>,
+        page: Page,
+    ) -> Result<Vec<Sale>, Error> {
         self.storer.query(filter, order, page).await
     }
 
@@ -119,7 +147,12 @@ impl Business {
 
     /// Units sold and revenue per product over completed sales.
     #[tracing::instrument(name = "salebus.report", skip_all)]
-    pub async fn report(&self, filter: &ReportFilter, order: OrderBy<ReportOrderField>, page: Page) -> Result<Vec<ReportRow>, Error> {
+    pub async fn report(
+        &self,
+        filter: &ReportFilter,
+        order: OrderBy<ReportOrderField>,
+        page: Page,
+    ) -> Result<Vec<ReportRow>, Error> {
         self.storer.report(filter, order, page).await
     }
 
@@ -136,11 +169,18 @@ fn check_lines(lines: &[NewLine]) -> Result<(), Error> {
         return Err(anyhow::anyhow!("a sale needs at least one line").into());
     }
     if let Some(l) = lines.iter().find(|l| l.quantity < 1) {
-        return Err(anyhow::anyhow!("line quantity {} for product {} is not positive", l.quantity, l.product_id).into());
+        return Err(anyhow::anyhow!(
+            "line quantity {} for product {} is not positive",
+            l.quantity,
+            l.product_id
+        )
+        .into());
     }
     let mut seen = HashSet::with_capacity(lines.len());
     if let Some(l) = lines.iter().find(|l| !seen.insert(l.product_id)) {
-        return Err(anyhow::anyhow!("product {} appears in more than one line", l.product_id).into());
+        return Err(
+            anyhow::anyhow!("product {} appears in more than one line", l.product_id).into(),
+        );
     }
     Ok(())
 }
@@ -160,16 +200,28 @@ mod tests {
 
     #[test]
     fn lines_hash_depends_on_content_and_order() {
-        let a = NewLine { product_id: Uuid::from_u128(1), quantity: 1 };
-        let b = NewLine { product_id: Uuid::from_u128(2), quantity: 1 };
+        let a = NewLine {
+            product_id: Uuid::from_u128(1),
+            quantity: 1,
+        };
+        let b = NewLine {
+            product_id: Uuid::from_u128(2),
+            quantity: 1,
+        };
         assert_eq!(lines_hash(&[a, b]), lines_hash(&[a, b]));
         assert_ne!(lines_hash(&[a, b]), lines_hash(&[b, a]));
-        assert_ne!(lines_hash(&[a]), lines_hash(&[NewLine { quantity: 2, ..a }]));
+        assert_ne!(
+            lines_hash(&[a]),
+            lines_hash(&[NewLine { quantity: 2, ..a }])
+        );
     }
 
     #[test]
     fn check_lines_refuses_what_the_store_cannot_sell() {
-        let a = NewLine { product_id: Uuid::from_u128(1), quantity: 1 };
+        let a = NewLine {
+            product_id: Uuid::from_u128(1),
+            quantity: 1,
+        };
         assert!(check_lines(&[a]).is_ok());
         assert!(check_lines(&[]).is_err());
         assert!(check_lines(&[NewLine { quantity: 0, ..a }]).is_err());

@@ -18,7 +18,9 @@ impl Status {
     }
 
     pub fn parse(s: &str) -> Option<Status> {
-        [Status::Completed, Status::Cancelled].into_iter().find(|v| v.as_str() == s)
+        [Status::Completed, Status::Cancelled]
+            .into_iter()
+            .find(|v| v.as_str() == s)
     }
 }
 
@@ -161,7 +163,10 @@ pub enum OrderField {
     Status,
 }
 
-pub const DEFAULT_ORDER: OrderBy<OrderField> = OrderBy { field: OrderField::DateCreated, direction: sdk::Direction::Desc };
+pub const DEFAULT_ORDER: OrderBy<OrderField> = OrderBy {
+    field: OrderField::DateCreated,
+    direction: sdk::Direction::Desc,
+};
 
 /// Units sold and revenue of one product over completed sales.
 #[derive(Debug, Clone, PartialEq)]
@@ -195,8 +200,10 @@ pub enum ReportOrderField {
     Name,
 }
 
-pub const DEFAULT_REPORT_ORDER: OrderBy<ReportOrderField> =
-    OrderBy { field: ReportOrderField::Revenue, direction: sdk::Direction::Desc };
+pub const DEFAULT_REPORT_ORDER: OrderBy<ReportOrderField> = OrderBy {
+    field: ReportOrderField::Revenue,
+    direction: sdk::Direction::Desc,
+};
 
 pub(crate) fn created_audit(actor_id: Uuid, sale: &Sale) -> auditbus::Audit {
     let lines: Vec<_> = sale

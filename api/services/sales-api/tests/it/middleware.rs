@@ -71,3 +71,66 @@ async fn security_headers_on_every_response(app: TestApp) {
         assert!(r.header("strict-transport-security").is_none(), "HSTS is off unless configured");
     }
 }
+
+mod stack {
+    use std::time::Duration;
+
+    use axum::{Router, routing::get};
+    use sales_api::App;
+    use sdk::sqldb::Backend;
+
+    use crate::harness::TestApp;
+
+    async fn panicking() -> &'static str {
+        panic!("boom: secret detail")
+    }
+
+    /// The production middleware stack around routes that misbehave.
+    async fn serve_misbehaving(app: &TestApp) -> String {
+        let routes = Router::new()
+            .route("/panic", get(panicking))
+            .route("/slow", get(|| async {
+                tokio::time::sleep(Duration::from_secs(5)).await;
+                "late"
+            }))
+            .route("/big", get(|| async { "garage sale ".repeat(1000) }));
+        let router = App::with_middleware(routes, &app.deps);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(web::serve(listener, router, app.shutdown.clone()));
+        format!("http://{addr}")
+    }
+
+    #[tokio::test]
+    async fn panic_is_json_500_without_detail() {
+        let app = TestApp::start(Backend::Sqlite).await.unwrap();
+        let base = serve_misbehaving(&app).await;
+        let r = app.send(app.client.get(format!("{base}/panic"))).await;
+        r.assert_error(500, "internal", None);
+        assert_eq!(r.body["message"], "internal server error");
+        assert!(!r.body.to_string().contains("boom"));
+        assert!(r.header("x-request-id").is_some());
+        // The service keeps serving after a panic.
+        assert_eq!(app.send(app.client.get(format!("{base}/big"))).await.status, 200);
+    }
+
+    #[tokio::test]
+    async fn slow_request_is_json_504() {
+        let app = TestApp::start_with(Backend::Sqlite, |c| c.web.request_timeout_ms = 200).await.unwrap();
+        let base = serve_misbehaving(&app).await;
+        let started = std::time::Instant::now();
+        let r = app.send(app.client.get(format!("{base}/slow"))).await;
+        r.assert_error(504, "deadline_exceeded", None);
+        assert!(started.elapsed() < Duration::from_secs(3), "answered at the deadline, not after the handler");
+    }
+
+    #[tokio::test]
+    async fn responses_are_compressed_when_asked() {
+        let app = TestApp::start(Backend::Sqlite).await.unwrap();
+        let base = serve_misbehaving(&app).await;
+        let raw = reqwest::Client::builder().no_proxy().build().unwrap();
+        let r = raw.get(format!("{base}/big")).header("Accept-Encoding", "gzip").send().await.unwrap();
+        assert_eq!(r.headers().get("content-encoding").map(|v| v.to_str().unwrap()), Some("gzip"));
+        assert!(r.bytes().await.unwrap().len() < 12_000 / 4, "gzip shrinks repetitive text");
+    }
+}

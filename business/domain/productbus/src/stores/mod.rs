@@ -6,7 +6,10 @@ pub mod sqlite;
 
 use std::sync::Arc;
 
-use sdk::{DbPool, OrderBy, Page, sqldb::{Dialect, Where, like_pattern, push_order_page}};
+use sdk::{
+    DbPool, OrderBy, Page,
+    sqldb::{Dialect, Where, like_pattern, push_order_page},
+};
 use sqlx::QueryBuilder;
 use types::{Money, Name};
 use uuid::Uuid;
@@ -21,10 +24,10 @@ pub fn new(pool: &DbPool) -> Arc<dyn Storer> {
 }
 
 /// Every product column, qualified with the alias `p` used by all reads.
-const COLUMNS: &str =
-    "p.product_id, p.user_id, p.name, p.cost_cents, p.quantity, p.version, p.date_created, p.date_updated";
+const COLUMNS: &str = "p.product_id, p.user_id, p.name, p.cost_cents, p.quantity, p.version, p.date_created, p.date_updated";
 /// The same, unqualified, for `RETURNING` (SQLite takes no table prefix there).
-const RETURNING: &str = "product_id, user_id, name, cost_cents, quantity, version, date_created, date_updated";
+const RETURNING: &str =
+    "product_id, user_id, name, cost_cents, quantity, version, date_created, date_updated";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct ProductRow {
@@ -62,7 +65,10 @@ pub(crate) struct ProductViewRow {
 
 impl From<ProductViewRow> for ProductView {
     fn from(r: ProductViewRow) -> ProductView {
-        ProductView { product: r.product.into(), user_name: Name::from_trusted(r.user_name) }
+        ProductView {
+            product: r.product.into(),
+            user_name: Name::from_trusted(r.user_name),
+        }
     }
 }
 
@@ -102,7 +108,11 @@ pub(crate) fn insert_sql<DB: Dialect>(p: &Product) -> QueryBuilder<DB> {
 
 /// `UPDATE ... RETURNING` touching only the given fields, guarded by the version
 /// when one is expected: no lost updates between independent fields.
-pub(crate) fn update_sql<DB: Dialect>(id: Uuid, c: &ProductChanges, expected_version: Option<i64>) -> QueryBuilder<DB> {
+pub(crate) fn update_sql<DB: Dialect>(
+    id: Uuid,
+    c: &ProductChanges,
+    expected_version: Option<i64>,
+) -> QueryBuilder<DB> {
     let mut qb = QueryBuilder::new("UPDATE products SET version = version + 1, date_updated = ");
     DB::bind_time(&mut qb, c.date_updated);
     if let Some(v) = &c.name {
@@ -128,7 +138,11 @@ pub(crate) fn update_sql<DB: Dialect>(id: Uuid, c: &ProductChanges, expected_ver
     qb
 }
 
-pub(crate) fn delete_sql<DB: Dialect>(id: Uuid, expected_version: Option<i64>, now: time::OffsetDateTime) -> QueryBuilder<DB> {
+pub(crate) fn delete_sql<DB: Dialect>(
+    id: Uuid,
+    expected_version: Option<i64>,
+    now: time::OffsetDateTime,
+) -> QueryBuilder<DB> {
     let mut qb = QueryBuilder::new("UPDATE products SET version = version + 1, date_deleted = ");
     DB::bind_time(&mut qb, now);
     qb.push(", date_updated = ");
@@ -145,13 +159,19 @@ pub(crate) fn delete_sql<DB: Dialect>(id: Uuid, expected_version: Option<i64>, n
 
 /// Tells a missing product from a version mismatch after a guarded write hit no row.
 pub(crate) fn exists_sql<DB: Dialect>(id: Uuid) -> QueryBuilder<DB> {
-    let mut qb = QueryBuilder::new("SELECT COUNT(*) FROM products WHERE date_deleted IS NULL AND product_id = ");
+    let mut qb = QueryBuilder::new(
+        "SELECT COUNT(*) FROM products WHERE date_deleted IS NULL AND product_id = ",
+    );
     DB::bind_uuid(&mut qb, id);
     qb
 }
 
 pub(crate) fn conflict_or_missing(exists: i64) -> Error {
-    if exists > 0 { Error::VersionConflict } else { Error::NotFound }
+    if exists > 0 {
+        Error::VersionConflict
+    } else {
+        Error::NotFound
+    }
 }
 
 /// The WHERE clause for `f` over `products p` (and `users u` when `view`).
@@ -196,7 +216,13 @@ fn push_filter<DB: Dialect>(qb: &mut QueryBuilder<DB>, f: &QueryFilter, view: bo
         if view {
             w.and(qb, &format!("u.name {} ", DB::ILIKE));
         } else {
-            w.and(qb, &format!("p.user_id IN (SELECT user_id FROM users WHERE name {} ", DB::ILIKE));
+            w.and(
+                qb,
+                &format!(
+                    "p.user_id IN (SELECT user_id FROM users WHERE name {} ",
+                    DB::ILIKE
+                ),
+            );
         }
         DB::bind_text(qb, like_pattern(v));
         qb.push(" ESCAPE '\\'");
@@ -206,10 +232,20 @@ fn push_filter<DB: Dialect>(qb: &mut QueryBuilder<DB>, f: &QueryFilter, view: bo
     }
 }
 
-pub(crate) fn select_sql<DB: Dialect>(f: &QueryFilter, order: OrderBy<OrderField>, page: Page) -> QueryBuilder<DB> {
+pub(crate) fn select_sql<DB: Dialect>(
+    f: &QueryFilter,
+    order: OrderBy<OrderField>,
+    page: Page,
+) -> QueryBuilder<DB> {
     let mut qb = QueryBuilder::new(format!("SELECT {COLUMNS} FROM products p"));
     push_filter(&mut qb, f, false);
-    push_order_page(&mut qb, order_column(order.field), order.direction, "p.product_id", page);
+    push_order_page(
+        &mut qb,
+        order_column(order.field),
+        order.direction,
+        "p.product_id",
+        page,
+    );
     qb
 }
 
@@ -223,10 +259,20 @@ pub(crate) fn count_sql<DB: Dialect>(f: &QueryFilter) -> QueryBuilder<DB> {
 
 const VIEW_FROM: &str = " FROM products p JOIN users u ON u.user_id = p.user_id";
 
-pub(crate) fn select_view_sql<DB: Dialect>(f: &QueryFilter, order: OrderBy<OrderField>, page: Page) -> QueryBuilder<DB> {
+pub(crate) fn select_view_sql<DB: Dialect>(
+    f: &QueryFilter,
+    order: OrderBy<OrderField>,
+    page: Page,
+) -> QueryBuilder<DB> {
     let mut qb = QueryBuilder::new(format!("SELECT {COLUMNS}, u.name AS user_name{VIEW_FROM}"));
     push_filter(&mut qb, f, true);
-    push_order_page(&mut qb, order_column(order.field), order.direction, "p.product_id", page);
+    push_order_page(
+        &mut qb,
+        order_column(order.field),
+        order.direction,
+        "p.product_id",
+        page,
+    );
     qb
 }
 
@@ -237,7 +283,9 @@ pub(crate) fn count_view_sql<DB: Dialect>(f: &QueryFilter) -> QueryBuilder<DB> {
 }
 
 pub(crate) fn by_id_sql<DB: Dialect>(id: Uuid) -> QueryBuilder<DB> {
-    let mut qb = QueryBuilder::new(format!("SELECT {COLUMNS} FROM products p WHERE p.date_deleted IS NULL AND p.product_id = "));
+    let mut qb = QueryBuilder::new(format!(
+        "SELECT {COLUMNS} FROM products p WHERE p.date_deleted IS NULL AND p.product_id = "
+    ));
     DB::bind_uuid(&mut qb, id);
     qb
 }

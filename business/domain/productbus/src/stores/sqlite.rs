@@ -7,8 +7,8 @@ use sqlx::{Sqlite, SqlitePool};
 use uuid::Uuid;
 
 use super::{
-    ProductRow, ProductViewRow, by_id_sql, conflict_or_missing, count_sql, count_view_sql, delete_sql, exists_sql, insert_sql,
-    select_sql, select_view_sql, update_sql,
+    ProductRow, ProductViewRow, by_id_sql, conflict_or_missing, count_sql, count_view_sql,
+    delete_sql, exists_sql, insert_sql, select_sql, select_view_sql, update_sql,
 };
 use crate::{Error, OrderField, Product, ProductChanges, ProductView, QueryFilter, Storer};
 
@@ -26,18 +26,32 @@ impl Store {
 impl Storer for Store {
     async fn create(&self, product: &Product, audit: &Audit) -> Result<(), Error> {
         let mut tx = sdk::sqldb::sqlite_begin_write(&self.pool).await?;
-        insert_sql::<Sqlite>(product).build().execute(&mut *tx).await?;
+        insert_sql::<Sqlite>(product)
+            .build()
+            .execute(&mut *tx)
+            .await?;
         auditbus::stores::sqlite::insert(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(())
     }
 
-    async fn update(&self, id: Uuid, changes: &ProductChanges, expected_version: Option<i64>, audit: &Audit) -> Result<Product, Error> {
+    async fn update(
+        &self,
+        id: Uuid,
+        changes: &ProductChanges,
+        expected_version: Option<i64>,
+        audit: &Audit,
+    ) -> Result<Product, Error> {
         let mut tx = sdk::sqldb::sqlite_begin_write(&self.pool).await?;
-        let row: Option<ProductRow> =
-            update_sql::<Sqlite>(id, changes, expected_version).build_query_as().fetch_optional(&mut *tx).await?;
+        let row: Option<ProductRow> = update_sql::<Sqlite>(id, changes, expected_version)
+            .build_query_as()
+            .fetch_optional(&mut *tx)
+            .await?;
         let Some(row) = row else {
-            let n: i64 = exists_sql::<Sqlite>(id).build_query_scalar().fetch_one(&mut *tx).await?;
+            let n: i64 = exists_sql::<Sqlite>(id)
+                .build_query_scalar()
+                .fetch_one(&mut *tx)
+                .await?;
             return Err(conflict_or_missing(n));
         };
         auditbus::stores::sqlite::insert(&mut tx, audit).await?;
@@ -45,11 +59,22 @@ impl Storer for Store {
         Ok(row.into())
     }
 
-    async fn delete(&self, id: Uuid, expected_version: Option<i64>, audit: &Audit) -> Result<(), Error> {
+    async fn delete(
+        &self,
+        id: Uuid,
+        expected_version: Option<i64>,
+        audit: &Audit,
+    ) -> Result<(), Error> {
         let mut tx = sdk::sqldb::sqlite_begin_write(&self.pool).await?;
-        let done = delete_sql::<Sqlite>(id, expected_version, audit.timestamp).build().execute(&mut *tx).await?;
+        let done = delete_sql::<Sqlite>(id, expected_version, audit.timestamp)
+            .build()
+            .execute(&mut *tx)
+            .await?;
         if done.rows_affected() == 0 {
-            let n: i64 = exists_sql::<Sqlite>(id).build_query_scalar().fetch_one(&mut *tx).await?;
+            let n: i64 = exists_sql::<Sqlite>(id)
+                .build_query_scalar()
+                .fetch_one(&mut *tx)
+                .await?;
             return Err(conflict_or_missing(n));
         }
         auditbus::stores::sqlite::insert(&mut tx, audit).await?;
@@ -57,27 +82,51 @@ impl Storer for Store {
         Ok(())
     }
 
-    async fn query(&self, filter: &QueryFilter, order: OrderBy<OrderField>, page: Page) -> Result<Vec<Product>, Error> {
-        let rows: Vec<ProductRow> = select_sql::<Sqlite>(filter, order, page).build_query_as().fetch_all(&self.pool).await?;
+    async fn query(
+        &self,
+        filter: &QueryFilter,
+        order: OrderBy<OrderField>,
+        page: Page,
+    ) -> Result<Vec<Product>, Error> {
+        let rows: Vec<ProductRow> = select_sql::<Sqlite>(filter, order, page)
+            .build_query_as()
+            .fetch_all(&self.pool)
+            .await?;
         Ok(rows.into_iter().map(Product::from).collect())
     }
 
     async fn count(&self, filter: &QueryFilter) -> Result<i64, Error> {
-        Ok(count_sql::<Sqlite>(filter).build_query_scalar().fetch_one(&self.pool).await?)
+        Ok(count_sql::<Sqlite>(filter)
+            .build_query_scalar()
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     async fn query_by_id(&self, id: Uuid) -> Result<Product, Error> {
-        let row: Option<ProductRow> = by_id_sql::<Sqlite>(id).build_query_as().fetch_optional(&self.pool).await?;
+        let row: Option<ProductRow> = by_id_sql::<Sqlite>(id)
+            .build_query_as()
+            .fetch_optional(&self.pool)
+            .await?;
         Ok(row.ok_or(Error::NotFound)?.into())
     }
 
-    async fn query_view(&self, filter: &QueryFilter, order: OrderBy<OrderField>, page: Page) -> Result<Vec<ProductView>, Error> {
-        let rows: Vec<ProductViewRow> =
-            select_view_sql::<Sqlite>(filter, order, page).build_query_as().fetch_all(&self.pool).await?;
+    async fn query_view(
+        &self,
+        filter: &QueryFilter,
+        order: OrderBy<OrderField>,
+        page: Page,
+    ) -> Result<Vec<ProductView>, Error> {
+        let rows: Vec<ProductViewRow> = select_view_sql::<Sqlite>(filter, order, page)
+            .build_query_as()
+            .fetch_all(&self.pool)
+            .await?;
         Ok(rows.into_iter().map(ProductView::from).collect())
     }
 
     async fn count_view(&self, filter: &QueryFilter) -> Result<i64, Error> {
-        Ok(count_view_sql::<Sqlite>(filter).build_query_scalar().fetch_one(&self.pool).await?)
+        Ok(count_view_sql::<Sqlite>(filter)
+            .build_query_scalar()
+            .fetch_one(&self.pool)
+            .await?)
     }
 }

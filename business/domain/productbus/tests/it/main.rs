@@ -30,19 +30,42 @@ impl Env {
             department: None,
             password: Password::parse("garagesale").unwrap(),
         };
-        self.users.create(Uuid::nil(), nu).await.expect("create user")
+        self.users
+            .create(Uuid::nil(), nu)
+            .await
+            .expect("create user")
     }
 
-    pub async fn product(&self, owner: Uuid, name: &str, cost_cents: i64, quantity: i64) -> Product {
-        let np = NewProduct { user_id: owner, name: Name::parse(name).unwrap(), cost: Money::from_cents(cost_cents), quantity };
-        self.products.create(owner, np).await.expect("create product")
+    pub async fn product(
+        &self,
+        owner: Uuid,
+        name: &str,
+        cost_cents: i64,
+        quantity: i64,
+    ) -> Product {
+        let np = NewProduct {
+            user_id: owner,
+            name: Name::parse(name).unwrap(),
+            cost: Money::from_cents(cost_cents),
+            quantity,
+        };
+        self.products
+            .create(owner, np)
+            .await
+            .expect("create product")
     }
 
     /// Audit rows about `obj_id`, oldest first.
     pub async fn audits_of(&self, obj_id: Uuid) -> Vec<Audit> {
-        let filter = auditbus::QueryFilter { obj_id: Some(obj_id), ..Default::default() };
+        let filter = auditbus::QueryFilter {
+            obj_id: Some(obj_id),
+            ..Default::default()
+        };
         let order = sdk::OrderBy::new(auditbus::OrderField::Timestamp, sdk::Direction::Asc);
-        self.audits.query(&filter, order, Page::new(1, 100)).await.expect("query audits")
+        self.audits
+            .query(&filter, order, Page::new(1, 100))
+            .await
+            .expect("query audits")
     }
 }
 
@@ -53,7 +76,9 @@ where
     F: FnOnce(Env) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let Some(db) = TestDb::new(backend).await else { return };
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
     let env = Env {
         users: userbus::Business::new(userbus::stores::new(&db.pool)),
         products: productbus::Business::new(productbus::stores::new(&db.pool)),

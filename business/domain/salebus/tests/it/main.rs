@@ -40,32 +40,56 @@ impl Env {
             department: None,
             password: Password::parse("garagesale").unwrap(),
         };
-        self.users.create(Uuid::nil(), nu).await.expect("create user")
+        self.users
+            .create(Uuid::nil(), nu)
+            .await
+            .expect("create user")
     }
 
-    pub async fn product(&self, owner: Uuid, name: &str, cost_cents: i64, quantity: i64) -> Product {
-        let np = NewProduct { user_id: owner, name: Name::parse(name).unwrap(), cost: Money::from_cents(cost_cents), quantity };
-        self.products.create(owner, np).await.expect("create product")
+    pub async fn product(
+        &self,
+        owner: Uuid,
+        name: &str,
+        cost_cents: i64,
+        quantity: i64,
+    ) -> Product {
+        let np = NewProduct {
+            user_id: owner,
+            name: Name::parse(name).unwrap(),
+            cost: Money::from_cents(cost_cents),
+            quantity,
+        };
+        self.products
+            .create(owner, np)
+            .await
+            .expect("create product")
     }
 
     /// A sale without idempotency key.
     pub async fn buy(&self, buyer: Uuid, lines: &[(Uuid, i64)]) -> Result<Sale, Error> {
-        self.sales.create(buyer, new_sale(buyer, lines, None)).await.map(CreateOutcome::into_sale)
+        self.sales
+            .create(buyer, new_sale(buyer, lines, None))
+            .await
+            .map(CreateOutcome::into_sale)
     }
 
     /// Stock as stored, also for deleted products.
     pub async fn stock(&self, product_id: Uuid) -> i64 {
         match self.pool() {
-            DbPool::Postgres(p) => sqlx::query_scalar("SELECT quantity FROM products WHERE product_id = $1")
-                .bind(product_id)
-                .fetch_one(p)
-                .await
-                .unwrap(),
-            DbPool::Sqlite(p) => sqlx::query_scalar("SELECT quantity FROM products WHERE product_id = ?1")
-                .bind(product_id)
-                .fetch_one(p)
-                .await
-                .unwrap(),
+            DbPool::Postgres(p) => {
+                sqlx::query_scalar("SELECT quantity FROM products WHERE product_id = $1")
+                    .bind(product_id)
+                    .fetch_one(p)
+                    .await
+                    .unwrap()
+            }
+            DbPool::Sqlite(p) => {
+                sqlx::query_scalar("SELECT quantity FROM products WHERE product_id = ?1")
+                    .bind(product_id)
+                    .fetch_one(p)
+                    .await
+                    .unwrap()
+            }
         }
     }
 
@@ -79,16 +103,28 @@ impl Env {
 
     /// Audit rows of the sale domain, oldest first.
     pub async fn sale_audits(&self) -> Vec<Audit> {
-        let filter = auditbus::QueryFilter { obj_domain: Some(auditbus::Domain::Sale), ..Default::default() };
+        let filter = auditbus::QueryFilter {
+            obj_domain: Some(auditbus::Domain::Sale),
+            ..Default::default()
+        };
         let order = sdk::OrderBy::new(auditbus::OrderField::Timestamp, sdk::Direction::Asc);
-        self.audits.query(&filter, order, Page::new(1, 100)).await.expect("query audits")
+        self.audits
+            .query(&filter, order, Page::new(1, 100))
+            .await
+            .expect("query audits")
     }
 }
 
 pub fn new_sale(buyer: Uuid, lines: &[(Uuid, i64)], key: Option<&str>) -> NewSale {
     NewSale {
         user_id: buyer,
-        lines: lines.iter().map(|&(product_id, quantity)| NewLine { product_id, quantity }).collect(),
+        lines: lines
+            .iter()
+            .map(|&(product_id, quantity)| NewLine {
+                product_id,
+                quantity,
+            })
+            .collect(),
         idempotency_key: key.map(str::to_string),
         request_hash: None,
     }
@@ -101,7 +137,9 @@ where
     F: FnOnce(Env) -> Fut,
     Fut: Future<Output = ()>,
 {
-    let Some(db) = TestDb::new(backend).await else { return };
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
     let env = Env {
         users: userbus::Business::new(userbus::stores::new(&db.pool)),
         products: productbus::Business::new(productbus::stores::new(&db.pool)),

@@ -8,7 +8,11 @@ use tokio::sync::Barrier;
 
 use crate::{Env, new_sale, on_both_backends};
 
-on_both_backends!(thirty_buyers_ten_units_no_oversell, crossing_two_line_sales_do_not_deadlock, same_key_concurrently_sells_once);
+on_both_backends!(
+    thirty_buyers_ten_units_no_oversell,
+    crossing_two_line_sales_do_not_deadlock,
+    same_key_concurrently_sells_once
+);
 
 async fn thirty_buyers_ten_units_no_oversell(env: Env) {
     let ann = env.user("Ann Seller").await;
@@ -55,7 +59,11 @@ async fn crossing_two_line_sales_do_not_deadlock(env: Env) {
     for i in 0..40 {
         let (env, gate) = (env.clone(), gate.clone());
         // Half ask A then B, half B then A; quantities differ to check the sums.
-        let lines = if i % 2 == 0 { [(a.id, 1), (b.id, 2)] } else { [(b.id, 2), (a.id, 1)] };
+        let lines = if i % 2 == 0 {
+            [(a.id, 1), (b.id, 2)]
+        } else {
+            [(b.id, 2), (a.id, 1)]
+        };
         tasks.push(tokio::spawn(async move {
             gate.wait().await;
             env.buy(buyer, &lines).await
@@ -66,7 +74,9 @@ async fn crossing_two_line_sales_do_not_deadlock(env: Env) {
             t.await.unwrap().expect("every sale succeeds");
         }
     };
-    tokio::time::timeout(std::time::Duration::from_secs(60), run).await.expect("no deadlock or stall");
+    tokio::time::timeout(std::time::Duration::from_secs(60), run)
+        .await
+        .expect("no deadlock or stall");
     assert_eq!(env.stock(a.id).await, 100 - 40);
     assert_eq!(env.stock(b.id).await, 100 - 80);
     assert_eq!(env.count_rows("sales").await, 40);
@@ -84,7 +94,9 @@ async fn same_key_concurrently_sells_once(env: Env) {
         let (env, gate) = (env.clone(), gate.clone());
         tasks.push(tokio::spawn(async move {
             gate.wait().await;
-            env.sales.create(buyer, new_sale(buyer, &[(pid, 3)], Some("retry-me"))).await
+            env.sales
+                .create(buyer, new_sale(buyer, &[(pid, 3)], Some("retry-me")))
+                .await
         }));
     }
     let (mut created, mut replayed, mut in_flight) = (Vec::new(), Vec::new(), 0);
@@ -97,7 +109,10 @@ async fn same_key_concurrently_sells_once(env: Env) {
         }
     }
     assert_eq!(created.len(), 1, "exactly one sale");
-    assert!(replayed.iter().all(|id| *id == created[0]), "replays return that sale");
+    assert!(
+        replayed.iter().all(|id| *id == created[0]),
+        "replays return that sale"
+    );
     assert_eq!(created.len() + replayed.len() + in_flight, 10);
     assert_eq!(env.stock(pid).await, 7, "stock decremented once");
     assert_eq!(env.count_rows("sales").await, 1);
