@@ -7,7 +7,8 @@ use axum::{
 };
 use serde::Serialize;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// The machine-readable error code; each maps to one HTTP status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrCode {
     InvalidArgument,
@@ -50,7 +51,10 @@ impl ErrCode {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+/// One bad input: the JSON field (`lines[0].quantity`), query parameter or header,
+/// and what is wrong with it. The submitted value is never echoed back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[schema(example = json!({"field": "email", "error": "is not a valid email address"}))]
 pub struct FieldError {
     pub field: String,
     pub error: String,
@@ -63,11 +67,16 @@ impl FieldError {
 }
 
 /// The JSON body of every error response.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(example = json!({"code": "invalid_argument", "message": "validation failed",
+    "fields": [{"field": "email", "error": "is not a valid email address"}]}))]
 pub struct ErrorBody<'a> {
     pub code: ErrCode,
+    /// For people, not for matching: it never holds internal detail.
     pub message: &'a str,
+    /// Only for `invalid_argument` and `insufficient_stock`: every bad field.
     #[serde(skip_serializing_if = "<[FieldError]>::is_empty")]
+    #[schema(value_type = Vec<FieldError>)]
     pub fields: &'a [FieldError],
 }
 

@@ -3,6 +3,7 @@
 //! ordering query parsing, authentication (JWT) and authorization (casbin).
 
 pub mod auth;
+pub mod docs;
 pub mod errs;
 pub mod extract;
 pub mod mid;

@@ -43,15 +43,27 @@ impl TestDb {
 
     async fn sqlite() -> TestDb {
         let path = std::env::temp_dir().join(format!("sales-test-{}.db", uuid::Uuid::new_v4()));
-        let config = DbConfig { url: format!("sqlite://{}", path.display()), ..DbConfig::default() };
+        let config = DbConfig {
+            url: format!("sqlite://{}", path.display()),
+            ..DbConfig::default()
+        };
         let pool = DbPool::open(&config).await.expect("open test SQLite file");
         pool.migrate().await.expect("migrate test SQLite file");
-        TestDb { pool, config, cleanup: Cleanup::File(path) }
+        TestDb {
+            pool,
+            config,
+            cleanup: Cleanup::File(path),
+        }
     }
 
     async fn postgres() -> Option<TestDb> {
         let admin_url = std::env::var("SALES_TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_string());
-        let admin_cfg = DbConfig { url: admin_url.clone(), max_open_conns: 1, acquire_timeout_ms: 3_000, ..DbConfig::default() };
+        let admin_cfg = DbConfig {
+            url: admin_url.clone(),
+            max_open_conns: 1,
+            acquire_timeout_ms: 3_000,
+            ..DbConfig::default()
+        };
         let admin = match DbPool::open(&admin_cfg).await {
             Ok(DbPool::Postgres(p)) => p,
             Ok(DbPool::Sqlite(_)) => panic!("SALES_TEST_DATABASE_URL must be a postgres:// URL"),
@@ -59,7 +71,9 @@ impl TestDb {
                 if std::env::var("CI").is_ok_and(|v| v == "true") {
                     panic!("CI=true but PostgreSQL is not reachable at {admin_url}: {err}");
                 }
-                eprintln!("NOTICE: skipping PostgreSQL test, no server at {admin_url} ({err}); set SALES_TEST_DATABASE_URL");
+                eprintln!(
+                    "NOTICE: skipping PostgreSQL test, no server at {admin_url} ({err}); set SALES_TEST_DATABASE_URL"
+                );
                 return None;
             }
         };
@@ -71,10 +85,18 @@ impl TestDb {
         admin.close().await;
 
         let url = replace_db_name(&admin_url, &name);
-        let config = DbConfig { url, max_open_conns: 20, ..DbConfig::default() };
+        let config = DbConfig {
+            url,
+            max_open_conns: 20,
+            ..DbConfig::default()
+        };
         let pool = DbPool::open(&config).await.expect("open test database");
         pool.migrate().await.expect("migrate test database");
-        Some(TestDb { pool, config, cleanup: Cleanup::PgDatabase { admin_url, name } })
+        Some(TestDb {
+            pool,
+            config,
+            cleanup: Cleanup::PgDatabase { admin_url, name },
+        })
     }
 
     pub fn backend(&self) -> Backend {
@@ -108,13 +130,22 @@ impl Drop for TestDb {
                 // with its own runtime and wait for it, so nothing is left behind.
                 let (admin_url, name) = (admin_url.clone(), name.clone());
                 let _ = std::thread::spawn(move || {
-                    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .ok()?;
                     rt.block_on(async move {
-                        let cfg = DbConfig { url: admin_url, max_open_conns: 1, ..DbConfig::default() };
+                        let cfg = DbConfig {
+                            url: admin_url,
+                            max_open_conns: 1,
+                            ..DbConfig::default()
+                        };
                         if let Ok(DbPool::Postgres(admin)) = DbPool::open(&cfg).await {
-                            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
-                                .execute(&admin)
-                                .await;
+                            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            )))
+                            .execute(&admin)
+                            .await;
                             admin.close().await;
                         }
                     });
@@ -132,8 +163,14 @@ mod tests {
 
     #[test]
     fn replaces_the_database_name_only() {
-        assert_eq!(replace_db_name("postgres://u@h:5432/postgres", "t1"), "postgres://u@h:5432/t1");
-        assert_eq!(replace_db_name("postgres://u@h/db?sslmode=disable", "t1"), "postgres://u@h/t1?sslmode=disable");
+        assert_eq!(
+            replace_db_name("postgres://u@h:5432/postgres", "t1"),
+            "postgres://u@h:5432/t1"
+        );
+        assert_eq!(
+            replace_db_name("postgres://u@h/db?sslmode=disable", "t1"),
+            "postgres://u@h/t1?sslmode=disable"
+        );
         assert_eq!(replace_db_name("postgres://u@h", "t1"), "postgres://u@h/t1");
     }
 }

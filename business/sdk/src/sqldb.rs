@@ -188,8 +188,14 @@ impl DbPool {
     /// Pool size and idle connections, for metrics.
     pub fn stats(&self) -> PoolStats {
         match self {
-            DbPool::Postgres(p) => PoolStats { size: p.size(), idle: p.num_idle() as u32 },
-            DbPool::Sqlite(p) => PoolStats { size: p.size(), idle: p.num_idle() as u32 },
+            DbPool::Postgres(p) => PoolStats {
+                size: p.size(),
+                idle: p.num_idle() as u32,
+            },
+            DbPool::Sqlite(p) => PoolStats {
+                size: p.size(),
+                idle: p.num_idle() as u32,
+            },
         }
     }
 
@@ -247,15 +253,15 @@ pub fn is_unavailable_error(err: &anyhow::Error) -> bool {
 /// so a value read back equals the value written on both backends.
 pub fn now() -> time::OffsetDateTime {
     let t = time::OffsetDateTime::now_utc();
-    t.replace_nanosecond(t.nanosecond() / 1_000 * 1_000).expect("nanoseconds stay in range")
+    t.replace_nanosecond(t.nanosecond() / 1_000 * 1_000)
+        .expect("nanoseconds stay in range")
 }
 
 /// SQLite keeps times as text; a fixed-width RFC 3339 form (6 fraction digits,
 /// `Z`) makes text order equal time order, which range filters and ORDER BY rely on.
 pub fn sqlite_time(t: time::OffsetDateTime) -> String {
-    const FMT: &[time::format_description::BorrowedFormatItem<'static>] = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
-    );
+    const FMT: &[time::format_description::BorrowedFormatItem<'static>] =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
     t.to_offset(time::UtcOffset::UTC)
         .format(FMT)
         .expect("a UTC time always formats")

@@ -72,7 +72,17 @@ mod tests {
 
     #[test]
     fn refuses_malformed() {
-        for bad in ["", "bill", "bill@", "@example.com", "bill@example", "bi ll@example.com", "a@@b.com", "a@b..com", ".a@b.com"] {
+        for bad in [
+            "",
+            "bill",
+            "bill@",
+            "@example.com",
+            "bill@example",
+            "bi ll@example.com",
+            "a@@b.com",
+            "a@b..com",
+            ".a@b.com",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} should be refused");
         }
         let long = format!("{}@example.com", "a".repeat(250));

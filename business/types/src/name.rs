@@ -14,7 +14,7 @@ impl Name {
     pub fn parse(raw: &str) -> Result<Name, ParseError> {
         let trimmed = raw.trim();
         let len = trimmed.chars().count();
-        if len < Self::MIN || len > Self::MAX {
+        if !(Self::MIN..=Self::MAX).contains(&len) {
             return Err(ParseError::new(format!(
                 "must be between {} and {} characters",
                 Self::MIN,

@@ -57,7 +57,8 @@ pub struct PasswordHash(String);
 
 /// A valid hash of a random password nobody knows. Verifying against it when an
 /// email is unknown makes that answer take as long as a wrong password.
-const DUMMY_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$EZ2YXGDiRr6SgrVSr45k+w$W8yw5CDy+4ArpoZ5GuiQmJnDi467uxR7g6cPJaejnL0";
+const DUMMY_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$EZ2YXGDiRr6SgrVSr45k+w$W8yw5CDy+4ArpoZ5GuiQmJnDi467uxR7g6cPJaejnL0";
 
 impl PasswordHash {
     pub fn from_stored(s: String) -> PasswordHash {

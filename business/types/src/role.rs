@@ -23,7 +23,9 @@ impl Role {
         match raw {
             "ADMIN" => Ok(Role::Admin),
             "USER" => Ok(Role::User),
-            other => Err(ParseError::new(format!("unknown role {other:?}: expected ADMIN or USER"))),
+            other => Err(ParseError::new(format!(
+                "unknown role {other:?}: expected ADMIN or USER"
+            ))),
         }
     }
 }
@@ -51,7 +53,11 @@ impl Roles {
     }
 
     pub fn parse_all<S: AsRef<str>>(raw: &[S]) -> Result<Roles, ParseError> {
-        Roles::new(raw.iter().map(|r| Role::parse(r.as_ref())).collect::<Result<Vec<_>, _>>()?)
+        Roles::new(
+            raw.iter()
+                .map(|r| Role::parse(r.as_ref()))
+                .collect::<Result<Vec<_>, _>>()?,
+        )
     }
 
     /// The storage form: `ADMIN,USER`.

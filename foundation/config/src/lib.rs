@@ -46,11 +46,7 @@ impl fmt::Display for KeyError {
         if self.key.is_empty() {
             write!(f, "config: {}", self.reason)?;
         } else {
-            write!(
-                f,
-                "config key {} (env {}): {}",
-                self.key, self.env, self.reason
-            )?;
+            write!(f, "config key {} (env {}): {}", self.key, self.env, self.reason)?;
         }
         if let Some(file) = &self.file {
             write!(f, " (in {})", file.display())?;
@@ -370,10 +366,7 @@ mod tests {
             assert_eq!(errs[0].key, "db.max_open_conns");
             assert_eq!(errs[0].env, "SALES_DB_MAX_OPEN_CONNS");
             assert!(
-                errs[0]
-                    .file
-                    .as_ref()
-                    .is_some_and(|f| f.ends_with("sales.toml")),
+                errs[0].file.as_ref().is_some_and(|f| f.ends_with("sales.toml")),
                 "{err}"
             );
             Ok(())
@@ -429,10 +422,7 @@ mod tests {
     #[test]
     fn url_password_masking() {
         let cases = [
-            (
-                "postgres://user:pass@host/db",
-                "postgres://user:***@host/db",
-            ),
+            ("postgres://user:pass@host/db", "postgres://user:***@host/db"),
             ("postgres://user:p@ss@host", "postgres://user:***@host"),
             ("postgres://user@host/db", "postgres://user@host/db"),
             (

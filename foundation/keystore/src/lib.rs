@@ -13,8 +13,7 @@ use std::path::{Path, PathBuf};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::jwk::{
-    AlgorithmParameters, CommonParameters, Jwk, JwkSet, KeyAlgorithm, PublicKeyUse,
-    RSAKeyParameters, RSAKeyType,
+    AlgorithmParameters, CommonParameters, Jwk, JwkSet, KeyAlgorithm, PublicKeyUse, RSAKeyParameters, RSAKeyType,
 };
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
 use rsa::pkcs1::{DecodeRsaPrivateKey, DecodeRsaPublicKey, EncodeRsaPrivateKey};
@@ -132,10 +131,7 @@ impl KeyStore {
             store.insert(kid, &pem, &format!("file {}", path.display()))?;
         }
         if store.keys.is_empty() {
-            return Err(KeyStoreError::Empty(format!(
-                "directory {} (*.pem)",
-                dir.display()
-            )));
+            return Err(KeyStoreError::Empty(format!("directory {} (*.pem)", dir.display())));
         }
         Ok(store)
     }
@@ -263,41 +259,31 @@ fn parse_key(kid: &str, pem: &str) -> std::result::Result<Key, String> {
         let public = key.to_public_key();
         (Some(key), public)
     } else if pem.starts_with("-----BEGIN PRIVATE KEY-----") {
-        let key = RsaPrivateKey::from_pkcs8_pem(pem)
-            .map_err(|e| format!("bad PKCS#8 key (is it RSA?): {e}"))?;
+        let key = RsaPrivateKey::from_pkcs8_pem(pem).map_err(|e| format!("bad PKCS#8 key (is it RSA?): {e}"))?;
         let public = key.to_public_key();
         (Some(key), public)
     } else if pem.starts_with("-----BEGIN RSA PUBLIC KEY-----") {
-        let key =
-            RsaPublicKey::from_pkcs1_pem(pem).map_err(|e| format!("bad PKCS#1 public key: {e}"))?;
+        let key = RsaPublicKey::from_pkcs1_pem(pem).map_err(|e| format!("bad PKCS#1 public key: {e}"))?;
         (None, key)
     } else if pem.starts_with("-----BEGIN PUBLIC KEY-----") {
-        let key = RsaPublicKey::from_public_key_pem(pem)
-            .map_err(|e| format!("bad public key (is it RSA?): {e}"))?;
+        let key = RsaPublicKey::from_public_key_pem(pem).map_err(|e| format!("bad public key (is it RSA?): {e}"))?;
         (None, key)
     } else if pem.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----") {
         return Err("encrypted private keys are not supported; store it unencrypted".into());
     } else {
-        return Err(
-            "not a PEM RSA key (expected a BEGIN PRIVATE KEY or BEGIN RSA PRIVATE KEY block)"
-                .into(),
-        );
+        return Err("not a PEM RSA key (expected a BEGIN PRIVATE KEY or BEGIN RSA PRIVATE KEY block)".into());
     };
 
     let bits = public.size() * 8;
     if bits < MIN_RSA_BITS {
-        return Err(format!(
-            "RSA key has {bits} bits; at least {MIN_RSA_BITS} are required"
-        ));
+        return Err(format!("RSA key has {bits} bits; at least {MIN_RSA_BITS} are required"));
     }
 
     // jsonwebtoken's RustCrypto backend reads RSA signing keys as PKCS#1 DER, whatever
     // PEM form the key arrived in.
     let encoding = match private {
         Some(key) => {
-            let der = key
-                .to_pkcs1_der()
-                .map_err(|e| format!("re-encoding key: {e}"))?;
+            let der = key.to_pkcs1_der().map_err(|e| format!("re-encoding key: {e}"))?;
             Some(EncodingKey::from_rsa_der(der.as_bytes()))
         }
         None => None,
@@ -355,8 +341,7 @@ mod tests {
 
     impl TempDir {
         fn new(name: &str) -> Self {
-            let path =
-                std::env::temp_dir().join(format!("keystore-test-{}-{name}", std::process::id()));
+            let path = std::env::temp_dir().join(format!("keystore-test-{}-{name}", std::process::id()));
             let _ = std::fs::remove_dir_all(&path);
             std::fs::create_dir_all(&path).unwrap();
             Self(path)
@@ -405,9 +390,7 @@ mod tests {
         // A token signed by another key must not verify under this kid.
         let other = KeyStore::from_pem("other", &generate_private_key_pem(2048).unwrap()).unwrap();
         let forged = encode(&header, &claims, other.encoding_key("other").unwrap()).unwrap();
-        assert!(
-            decode::<Claims>(&forged, store.decoding_key(DEV_KID).unwrap(), &validation).is_err()
-        );
+        assert!(decode::<Claims>(&forged, store.decoding_key(DEV_KID).unwrap(), &validation).is_err());
         // And the generated key itself round-trips, proving generate → load works.
         let own = decode::<Claims>(&forged, other.decoding_key("other").unwrap(), &validation);
         assert_eq!(own.unwrap().claims, claims);
@@ -424,10 +407,7 @@ mod tests {
         assert_eq!(key["alg"], "RS256");
         assert_eq!(key["use"], "sig");
         assert_eq!(key["e"], "AQAB");
-        assert!(
-            key.get("d").is_none(),
-            "private exponent must never be published"
-        );
+        assert!(key.get("d").is_none(), "private exponent must never be published");
 
         // What a remote verifier does: parse the set, build a key from the JWK.
         let set: JwkSet = serde_json::from_value(jwks).unwrap();
@@ -436,12 +416,7 @@ mod tests {
             sub: "s".into(),
             exp: far_future(),
         };
-        let token = encode(
-            &Header::new(ALGORITHM),
-            &claims,
-            store.encoding_key(DEV_KID).unwrap(),
-        )
-        .unwrap();
+        let token = encode(&Header::new(ALGORITHM), &claims, store.encoding_key(DEV_KID).unwrap()).unwrap();
         let got = decode::<Claims>(&token, &remote, &Validation::new(ALGORITHM)).unwrap();
         assert_eq!(got.claims, claims);
     }
@@ -451,11 +426,7 @@ mod tests {
         let pkcs8 = dev_pem();
         let private = RsaPrivateKey::from_pkcs8_pem(&pkcs8).unwrap();
         let pkcs1 = private.to_pkcs1_pem(LineEnding::LF).unwrap().to_string();
-        let public = rsa::pkcs8::EncodePublicKey::to_public_key_pem(
-            &private.to_public_key(),
-            LineEnding::LF,
-        )
-        .unwrap();
+        let public = rsa::pkcs8::EncodePublicKey::to_public_key_pem(&private.to_public_key(), LineEnding::LF).unwrap();
 
         let mut store = KeyStore::new();
         store.add_pem("a8", &pkcs8).unwrap();
@@ -469,21 +440,14 @@ mod tests {
         assert_eq!(n("a8"), n("b1"));
         assert_eq!(n("a8"), n("c-pub"));
         assert!(store.encoding_key("b1").is_some());
-        assert!(
-            store.encoding_key("c-pub").is_none(),
-            "public key cannot sign"
-        );
+        assert!(store.encoding_key("c-pub").is_none(), "public key cannot sign");
         assert!(store.decoding_key("c-pub").is_some());
     }
 
     #[test]
     fn default_kid_skips_public_only_keys_and_can_be_configured() {
         let private = RsaPrivateKey::from_pkcs8_pem(&dev_pem()).unwrap();
-        let public = rsa::pkcs8::EncodePublicKey::to_public_key_pem(
-            &private.to_public_key(),
-            LineEnding::LF,
-        )
-        .unwrap();
+        let public = rsa::pkcs8::EncodePublicKey::to_public_key_pem(&private.to_public_key(), LineEnding::LF).unwrap();
         let mut store = KeyStore::from_pem("b-private", &dev_pem()).unwrap();
         store.add_pem("a-public", &public).unwrap();
         store.add_pem("c-private", &dev_pem()).unwrap();
@@ -509,29 +473,17 @@ mod tests {
 
         let json = serde_json::json!({ DEV_KID: dev_pem(), "broken": "hello" }).to_string();
         let err = KeyStore::from_json(&json).unwrap_err().to_string();
-        assert!(
-            err.contains("\"broken\"") && err.contains("not a PEM RSA key"),
-            "{err}"
-        );
+        assert!(err.contains("\"broken\"") && err.contains("not a PEM RSA key"), "{err}");
 
-        assert!(matches!(
-            KeyStore::from_json("[]"),
-            Err(KeyStoreError::Json(_))
-        ));
-        assert!(matches!(
-            KeyStore::from_json("{}"),
-            Err(KeyStoreError::Empty(_))
-        ));
+        assert!(matches!(KeyStore::from_json("[]"), Err(KeyStoreError::Json(_))));
+        assert!(matches!(KeyStore::from_json("{}"), Err(KeyStoreError::Empty(_))));
     }
 
     #[test]
     fn from_dir_ignores_other_files_and_names_the_bad_file() {
         let dir = TempDir::new("bad");
         std::fs::write(dir.0.join("README.md"), "not a key").unwrap();
-        assert!(matches!(
-            KeyStore::from_dir(&dir.0),
-            Err(KeyStoreError::Empty(_))
-        ));
+        assert!(matches!(KeyStore::from_dir(&dir.0), Err(KeyStoreError::Empty(_))));
 
         std::fs::write(dir.0.join("good.pem"), dev_pem()).unwrap();
         let store = KeyStore::from_dir(&dir.0).unwrap();
@@ -551,9 +503,7 @@ mod tests {
 
     #[test]
     fn rejects_bad_kids_small_keys_and_encrypted_keys() {
-        let err = KeyStore::from_pem("has space", &dev_pem())
-            .unwrap_err()
-            .to_string();
+        let err = KeyStore::from_pem("has space", &dev_pem()).unwrap_err().to_string();
         assert!(err.contains("kid must be"), "{err}");
         assert!(!is_valid_kid(""));
         assert!(!is_valid_kid(&"a".repeat(129)));
@@ -566,11 +516,8 @@ mod tests {
         assert!(err.contains("1024 bits"), "{err}");
         assert!(generate_private_key_pem(1024).is_err());
 
-        let encrypted =
-            "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----";
-        let err = KeyStore::from_pem("enc", encrypted)
-            .unwrap_err()
-            .to_string();
+        let encrypted = "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----";
+        let err = KeyStore::from_pem("enc", encrypted).unwrap_err().to_string();
         assert!(err.contains("encrypted"), "{err}");
     }
 

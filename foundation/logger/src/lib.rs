@@ -47,9 +47,7 @@ impl FromStr for Format {
         match s.to_ascii_lowercase().as_str() {
             "json" => Ok(Self::Json),
             "pretty" => Ok(Self::Pretty),
-            other => Err(format!(
-                "unknown log format {other:?}, expected json or pretty"
-            )),
+            other => Err(format!("unknown log format {other:?}, expected json or pretty")),
         }
     }
 }
@@ -97,22 +95,9 @@ pub struct LogGuard {
 /// `filter` is an `EnvFilter` directive (`"info,sqlx=warn"`); a non-empty `RUST_LOG`
 /// overrides it. `extra` is added to the same registry and sees the same filtered
 /// spans and events. Calling it a second time returns an error instead of panicking.
-pub fn init(
-    service: &str,
-    format: Format,
-    filter: &str,
-    extra: Option<BoxedLayer>,
-) -> Result<LogGuard, LoggerError> {
+pub fn init(service: &str, format: Format, filter: &str, extra: Option<BoxedLayer>) -> Result<LogGuard, LoggerError> {
     let ansi = format == Format::Pretty && std::io::stdout().is_terminal();
-    let subscriber = build(
-        service,
-        format,
-        filter,
-        rust_log(),
-        extra,
-        std::io::stdout,
-        ansi,
-    )?;
+    let subscriber = build(service, format, filter, rust_log(), extra, std::io::stdout, ansi)?;
     subscriber
         .try_init()
         .map_err(|e| LoggerError::AlreadyInitialised(e.to_string()))?;
@@ -135,9 +120,7 @@ where
 }
 
 fn rust_log() -> Option<String> {
-    std::env::var("RUST_LOG")
-        .ok()
-        .filter(|s| !s.trim().is_empty())
+    std::env::var("RUST_LOG").ok().filter(|s| !s.trim().is_empty())
 }
 
 // `rust_log` is a parameter so tests do not depend on the caller's environment.
@@ -206,12 +189,7 @@ where
     S: Subscriber + for<'a> LookupSpan<'a>,
     N: for<'a> FormatFields<'a> + 'static,
 {
-    fn format_event(
-        &self,
-        ctx: &FmtContext<'_, S, N>,
-        mut writer: Writer<'_>,
-        event: &Event<'_>,
-    ) -> fmt::Result {
+    fn format_event(&self, ctx: &FmtContext<'_, S, N>, mut writer: Writer<'_>, event: &Event<'_>) -> fmt::Result {
         let mut timestamp = String::new();
         SystemTime.format_time(&mut Writer::new(&mut timestamp))?;
 
@@ -388,21 +366,11 @@ mod tests {
     #[test]
     fn json_line_has_service_and_flattened_span_fields() {
         let capture = Capture::default();
-        let sub = build(
-            "sales-api",
-            Format::Json,
-            "info",
-            None,
-            None,
-            capture.clone(),
-            false,
-        )
-        .unwrap();
+        let sub = build("sales-api", Format::Json, "info", None, None, capture.clone(), false).unwrap();
         with_default(sub, || {
             let outer = tracing::info_span!("request", request_id = "r-1", user = "outer");
             let _o = outer.enter();
-            let inner =
-                tracing::info_span!("query", user = "inner", trace_id = tracing::field::Empty);
+            let inner = tracing::info_span!("query", user = "inner", trace_id = tracing::field::Empty);
             let _i = inner.enter();
             inner.record("trace_id", "abc123");
             tracing::info!(rows = 3, ok = true, "loaded users");
@@ -427,16 +395,7 @@ mod tests {
     #[test]
     fn field_named_like_a_reserved_key_cannot_overwrite_it() {
         let capture = Capture::default();
-        let sub = build(
-            "svc",
-            Format::Json,
-            "info",
-            None,
-            None,
-            capture.clone(),
-            false,
-        )
-        .unwrap();
+        let sub = build("svc", Format::Json, "info", None, None, capture.clone(), false).unwrap();
         with_default(sub, || tracing::warn!(service = "forged", "hello"));
         let line = &json_lines(&capture)[0];
         assert_eq!(line["service"], "svc");
@@ -451,47 +410,23 @@ mod tests {
         struct Outer(#[source] io::Error);
 
         let capture = Capture::default();
-        let sub = build(
-            "svc",
-            Format::Json,
-            "info",
-            None,
-            None,
-            capture.clone(),
-            false,
-        )
-        .unwrap();
+        let sub = build("svc", Format::Json, "info", None, None, capture.clone(), false).unwrap();
         let err = Outer(io::Error::other("connection refused"));
         with_default(sub, || {
             tracing::error!(error = &err as &(dyn std::error::Error + 'static), "boom")
         });
-        assert_eq!(
-            json_lines(&capture)[0]["error"],
-            "query failed: connection refused"
-        );
+        assert_eq!(json_lines(&capture)[0]["error"], "query failed: connection refused");
     }
 
     #[test]
     fn filter_drops_lower_levels_and_rust_log_overrides_it() {
         let capture = Capture::default();
-        let sub = build(
-            "svc",
-            Format::Json,
-            "warn",
-            None,
-            None,
-            capture.clone(),
-            false,
-        )
-        .unwrap();
+        let sub = build("svc", Format::Json, "warn", None, None, capture.clone(), false).unwrap();
         with_default(sub, || {
             tracing::info!("dropped");
             tracing::warn!("kept");
         });
-        let messages: Vec<_> = json_lines(&capture)
-            .iter()
-            .map(|l| l["message"].clone())
-            .collect();
+        let messages: Vec<_> = json_lines(&capture).iter().map(|l| l["message"].clone()).collect();
         assert_eq!(messages, vec![Value::from("kept")]);
 
         let capture = Capture::default();
@@ -511,17 +446,9 @@ mod tests {
 
     #[test]
     fn invalid_filter_is_an_error_naming_its_origin() {
-        let err = build(
-            "svc",
-            Format::Json,
-            "info",
-            Some("=[".into()),
-            None,
-            io::sink,
-            false,
-        )
-        .err()
-        .expect("must fail");
+        let err = build("svc", Format::Json, "info", Some("=[".into()), None, io::sink, false)
+            .err()
+            .expect("must fail");
         let text = err.to_string();
         assert!(text.contains("RUST_LOG") && text.contains("=["), "{text}");
     }
@@ -529,16 +456,7 @@ mod tests {
     #[test]
     fn pretty_format_is_not_json() {
         let capture = Capture::default();
-        let sub = build(
-            "svc",
-            Format::Pretty,
-            "info",
-            None,
-            None,
-            capture.clone(),
-            false,
-        )
-        .unwrap();
+        let sub = build("svc", Format::Pretty, "info", None, None, capture.clone(), false).unwrap();
         with_default(sub, || tracing::info!(user = "ann", "signed in"));
         let lines = capture.lines();
         assert_eq!(lines.len(), 1);
@@ -562,16 +480,7 @@ mod tests {
     fn extra_layer_sees_the_same_filtered_events() {
         let count = Arc::new(AtomicUsize::new(0));
         let extra: BoxedLayer = Box::new(Counter(count.clone()));
-        let sub = build(
-            "svc",
-            Format::Json,
-            "info",
-            None,
-            Some(extra),
-            io::sink,
-            false,
-        )
-        .unwrap();
+        let sub = build("svc", Format::Json, "info", None, Some(extra), io::sink, false).unwrap();
         with_default(sub, || {
             tracing::debug!("filtered out");
             tracing::info!("one");
@@ -583,14 +492,8 @@ mod tests {
     #[test]
     fn format_names_are_lowercase_and_default_is_json() {
         assert_eq!(Format::default(), Format::Json);
-        assert_eq!(
-            serde_json::to_string(&Format::Pretty).unwrap(),
-            "\"pretty\""
-        );
-        assert_eq!(
-            serde_json::from_str::<Format>("\"json\"").unwrap(),
-            Format::Json
-        );
+        assert_eq!(serde_json::to_string(&Format::Pretty).unwrap(), "\"pretty\"");
+        assert_eq!(serde_json::from_str::<Format>("\"json\"").unwrap(), Format::Json);
         assert!(serde_json::from_str::<Format>("\"Json\"").is_err());
         assert_eq!("PRETTY".parse::<Format>(), Ok(Format::Pretty));
         assert!("xml".parse::<Format>().is_err());
@@ -601,9 +504,6 @@ mod tests {
         // The only test that installs a global subscriber; the others use `with_default`.
         let _guard = init("svc", Format::Json, "off", None).expect("first init");
         let second = init("svc", Format::Json, "off", None);
-        assert!(
-            matches!(second, Err(LoggerError::AlreadyInitialised(_))),
-            "{second:?}"
-        );
+        assert!(matches!(second, Err(LoggerError::AlreadyInitialised(_))), "{second:?}");
     }
 }

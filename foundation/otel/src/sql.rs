@@ -74,7 +74,7 @@ impl<S: Subscriber> Layer<S> for SqlSpans {
             .checked_sub(Duration::from_secs_f64(fields.elapsed_secs.max(0.0)))
             .unwrap_or(end);
         let (operation, table) = operation_and_table(&statement);
-        let name = match table {
+        let name = match &table {
             Some(t) => format!("{operation} {t}"),
             None => operation.clone(),
         };

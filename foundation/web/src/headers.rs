@@ -3,8 +3,8 @@
 use std::time::Duration;
 
 use http::header::{
-    AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_MATCH, LOCATION, RETRY_AFTER,
-    STRICT_TRANSPORT_SECURITY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+    AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, ETAG, IF_MATCH, LOCATION, RETRY_AFTER, STRICT_TRANSPORT_SECURITY,
+    X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
 use http::{HeaderName, HeaderValue, Method};
 use tower::Layer;
@@ -33,10 +33,7 @@ pub fn security_headers(hsts: bool) -> SecurityHeadersLayer {
 
 /// The service made by [`SecurityHeadersLayer`]: tower-http header setters, nested.
 pub type SecurityHeaders<S> = SetResponseHeader<
-    SetResponseHeader<
-        SetResponseHeader<Either<SetResponseHeader<S, HeaderValue>, S>, HeaderValue>,
-        HeaderValue,
-    >,
+    SetResponseHeader<SetResponseHeader<Either<SetResponseHeader<S, HeaderValue>, S>, HeaderValue>, HeaderValue>,
     HeaderValue,
 >;
 
@@ -55,18 +52,9 @@ impl<S> Layer<S> for SecurityHeadersLayer {
         };
         // API responses carry user data; no shared cache should keep them unless a
         // handler decided otherwise (e.g. the OpenAPI document).
-        let inner = SetResponseHeader::if_not_present(
-            inner,
-            CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        );
-        let inner =
-            SetResponseHeader::overriding(inner, X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-        SetResponseHeader::overriding(
-            inner,
-            X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        )
+        let inner = SetResponseHeader::if_not_present(inner, CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        let inner = SetResponseHeader::overriding(inner, X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        SetResponseHeader::overriding(inner, X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"))
     }
 }
 
@@ -86,17 +74,13 @@ pub fn cors(allowed_origins: &[String]) -> CorsLayer {
     let allow_origin = if origins.is_empty() || origins.contains(&"*") {
         AllowOrigin::any()
     } else {
-        AllowOrigin::list(
-            origins
-                .into_iter()
-                .filter_map(|o| match HeaderValue::from_str(o) {
-                    Ok(v) => Some(v),
-                    Err(_) => {
-                        tracing::warn!(origin = o, "ignoring invalid CORS origin");
-                        None
-                    }
-                }),
-        )
+        AllowOrigin::list(origins.into_iter().filter_map(|o| match HeaderValue::from_str(o) {
+            Ok(v) => Some(v),
+            Err(_) => {
+                tracing::warn!(origin = o, "ignoring invalid CORS origin");
+                None
+            }
+        }))
     };
 
     CorsLayer::new()
@@ -133,10 +117,9 @@ mod tests {
     use axum::body::Body;
     use axum::routing::get;
     use http::header::{
-        ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_HEADERS,
-        ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_EXPOSE_HEADERS,
-        ACCESS_CONTROL_MAX_AGE, ACCESS_CONTROL_REQUEST_HEADERS, ACCESS_CONTROL_REQUEST_METHOD,
-        ORIGIN,
+        ACCESS_CONTROL_ALLOW_CREDENTIALS, ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS,
+        ACCESS_CONTROL_ALLOW_ORIGIN, ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE,
+        ACCESS_CONTROL_REQUEST_HEADERS, ACCESS_CONTROL_REQUEST_METHOD, ORIGIN,
     };
     use http::{Request, Response, StatusCode};
     use tower::ServiceExt;
@@ -186,31 +169,21 @@ mod tests {
         Request::options("/")
             .header(ORIGIN, origin)
             .header(ACCESS_CONTROL_REQUEST_METHOD, "PUT")
-            .header(
-                ACCESS_CONTROL_REQUEST_HEADERS,
-                "authorization,if-match,idempotency-key",
-            )
+            .header(ACCESS_CONTROL_REQUEST_HEADERS, "authorization,if-match,idempotency-key")
             .body(Body::empty())
             .unwrap()
     }
 
     fn with_cors(origins: &[&str]) -> Router {
         let origins: Vec<String> = origins.iter().map(|s| s.to_string()).collect();
-        Router::new()
-            .route("/", get(|| async { "hi" }))
-            .layer(cors(&origins))
+        Router::new().route("/", get(|| async { "hi" })).layer(cors(&origins))
     }
 
     fn header_list(res: &Response<Body>, name: HeaderName) -> Vec<String> {
         res.headers()
             .get_all(name)
             .iter()
-            .flat_map(|v| {
-                v.to_str()
-                    .unwrap()
-                    .split(',')
-                    .map(|s| s.trim().to_ascii_lowercase())
-            })
+            .flat_map(|v| v.to_str().unwrap().split(',').map(|s| s.trim().to_ascii_lowercase()))
             .collect()
     }
 
@@ -238,10 +211,7 @@ mod tests {
             "idempotency-key",
             "x-request-id",
         ] {
-            assert!(
-                headers.contains(&hname.to_string()),
-                "{hname} in {headers:?}"
-            );
+            assert!(headers.contains(&hname.to_string()), "{hname} in {headers:?}");
         }
     }
 
@@ -261,11 +231,7 @@ mod tests {
                 .oneshot(preflight("https://a.example"))
                 .await
                 .unwrap();
-            assert_eq!(
-                res.headers()[ACCESS_CONTROL_ALLOW_ORIGIN],
-                "*",
-                "{origins:?}"
-            );
+            assert_eq!(res.headers()[ACCESS_CONTROL_ALLOW_ORIGIN], "*", "{origins:?}");
         }
     }
 
@@ -275,22 +241,10 @@ mod tests {
             .header(ORIGIN, "https://shop.example.com")
             .body(Body::empty())
             .unwrap();
-        let res = with_cors(&["https://shop.example.com"])
-            .oneshot(req)
-            .await
-            .unwrap();
+        let res = with_cors(&["https://shop.example.com"]).oneshot(req).await.unwrap();
         let exposed = header_list(&res, ACCESS_CONTROL_EXPOSE_HEADERS);
-        for hname in [
-            "etag",
-            "location",
-            "x-request-id",
-            "idempotent-replayed",
-            "retry-after",
-        ] {
-            assert!(
-                exposed.contains(&hname.to_string()),
-                "{hname} in {exposed:?}"
-            );
+        for hname in ["etag", "location", "x-request-id", "idempotent-replayed", "retry-after"] {
+            assert!(exposed.contains(&hname.to_string()), "{hname} in {exposed:?}");
         }
     }
 }

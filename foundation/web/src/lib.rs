@@ -14,9 +14,7 @@ mod shutdown;
 use std::net::SocketAddr;
 
 pub use headers::{SecurityHeaders, SecurityHeadersLayer, cors, security_headers};
-pub use request_id::{
-    REQUEST_ID_HEADER, RequestId, RequestIdLayer, SetRequestId, is_valid_request_id,
-};
+pub use request_id::{REQUEST_ID_HEADER, RequestId, RequestIdLayer, SetRequestId, is_valid_request_id};
 pub use shutdown::{Shutdown, signal};
 
 /// Serves `router` on `listener` until `shutdown` is triggered, then stops accepting
@@ -24,22 +22,15 @@ pub use shutdown::{Shutdown, signal};
 ///
 /// Handlers can extract `ConnectInfo<SocketAddr>` (rate limiting keys on the peer
 /// address). Callers wanting a bound on the drain time wrap this in a timeout.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    router: axum::Router,
-    shutdown: Shutdown,
-) -> std::io::Result<()> {
+pub async fn serve(listener: tokio::net::TcpListener, router: axum::Router, shutdown: Shutdown) -> std::io::Result<()> {
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "http server listening");
-    axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
-        shutdown.wait().await;
-        tracing::info!(%addr, "http server draining in-flight requests");
-    })
-    .await?;
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async move {
+            shutdown.wait().await;
+            tracing::info!(%addr, "http server draining in-flight requests");
+        })
+        .await?;
     tracing::info!(%addr, "http server stopped");
     Ok(())
 }
@@ -63,31 +54,25 @@ mod tests {
 
     #[tokio::test]
     async fn in_flight_request_completes_after_shutdown_is_triggered() {
-        let router =
-            axum::Router::new()
-                .route(
-                    "/slow",
-                    get(|| async {
-                        tokio::time::sleep(Duration::from_millis(300)).await;
-                        "done"
-                    }),
-                )
-                .route(
-                    "/peer",
-                    get(|ConnectInfo(peer): ConnectInfo<SocketAddr>| async move {
-                        peer.ip().to_string()
-                    }),
-                );
+        let router = axum::Router::new()
+            .route(
+                "/slow",
+                get(|| async {
+                    tokio::time::sleep(Duration::from_millis(300)).await;
+                    "done"
+                }),
+            )
+            .route(
+                "/peer",
+                get(|ConnectInfo(peer): ConnectInfo<SocketAddr>| async move { peer.ip().to_string() }),
+            );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let shutdown = Shutdown::new();
         let server = tokio::spawn(serve(listener, router, shutdown.clone()));
 
         let peer = get_raw(addr, "/peer").await.unwrap();
-        assert!(
-            peer.ends_with("127.0.0.1"),
-            "connect info available: {peer}"
-        );
+        assert!(peer.ends_with("127.0.0.1"), "connect info available: {peer}");
 
         let slow = tokio::spawn(get_raw(addr, "/slow"));
         tokio::time::sleep(Duration::from_millis(100)).await;

@@ -179,14 +179,8 @@ mod tests {
         if let Some(id) = id {
             req = req.header("x-request-id", id);
         }
-        let res = app()
-            .oneshot(req.body(Body::empty()).unwrap())
-            .await
-            .unwrap();
-        let header = res.headers()[&REQUEST_ID_HEADER]
-            .to_str()
-            .unwrap()
-            .to_string();
+        let res = app().oneshot(req.body(Body::empty()).unwrap()).await.unwrap();
+        let header = res.headers()[&REQUEST_ID_HEADER].to_str().unwrap().to_string();
         (res, header)
     }
 
@@ -194,10 +188,7 @@ mod tests {
     async fn valid_client_id_is_kept_and_seen_by_the_handler() {
         let (res, header) = call("/echo", Some("client-42.a_b")).await;
         assert_eq!(header, "client-42.a_b");
-        assert_eq!(
-            res.extensions().get::<RequestId>().unwrap().as_str(),
-            "client-42.a_b"
-        );
+        assert_eq!(res.extensions().get::<RequestId>().unwrap().as_str(), "client-42.a_b");
         let body = res.into_body().collect().await.unwrap().to_bytes();
         assert_eq!(&body[..], b"client-42.a_b");
     }
@@ -206,10 +197,7 @@ mod tests {
     async fn invalid_or_missing_id_is_replaced_by_a_uuid() {
         for sent in [Some("bad id with spaces"), Some(""), None] {
             let (res, header) = call("/echo", sent).await;
-            assert!(
-                uuid::Uuid::parse_str(&header).is_ok(),
-                "{sent:?} → {header}"
-            );
+            assert!(uuid::Uuid::parse_str(&header).is_ok(), "{sent:?} → {header}");
             let body = res.into_body().collect().await.unwrap().to_bytes();
             assert_eq!(body, header.as_bytes(), "handler sees the same id");
         }

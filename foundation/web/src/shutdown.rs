@@ -58,10 +58,7 @@ pub async fn signal(shutdown: Shutdown) {
 async fn wait_for_signal() -> &'static str {
     use tokio::signal::unix::{SignalKind, signal};
 
-    let (mut term, mut int) = match (
-        signal(SignalKind::terminate()),
-        signal(SignalKind::interrupt()),
-    ) {
+    let (mut term, mut int) = match (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) {
         (Ok(term), Ok(int)) => (term, int),
         (Err(e), _) | (_, Err(e)) => {
             tracing::error!(error = %e, "cannot install signal handlers");
@@ -117,8 +114,7 @@ mod tests {
     async fn sigterm_triggers_shutdown() {
         // Installing a SIGTERM handler here first means the signal can never hit the
         // default action (killing the whole test binary), however the task is scheduled.
-        let _guard =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).unwrap();
+        let _guard = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).unwrap();
         let shutdown = Shutdown::new();
         let task = tokio::spawn(signal(shutdown.clone()));
         // Let the task subscribe before the signal arrives, so it is the one woken.

@@ -41,14 +41,7 @@ impl Layer {
 
 /// External crates that mean "HTTP server/framework"; the business layer must not
 /// know how it is served.
-pub const HTTP_CRATES: &[&str] = &[
-    "axum",
-    "axum-core",
-    "axum-extra",
-    "tower-http",
-    "hyper",
-    "hyper-util",
-];
+pub const HTTP_CRATES: &[&str] = &["axum", "axum-core", "axum-extra", "tower-http", "hyper", "hyper-util"];
 
 /// One forbidden dependency edge.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,11 +58,7 @@ pub struct Violation {
 
 impl fmt::Display for Violation {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} ({}) -> {}: {}",
-            self.from, self.from_dir, self.to, self.rule
-        )
+        write!(f, "{} ({}) -> {}: {}", self.from, self.from_dir, self.to, self.rule)
     }
 }
 
@@ -81,8 +70,7 @@ pub struct Report {
     pub violations: Vec<Violation>,
 }
 
-const BUSINESS_HTTP: &str =
-    "business crates must not depend on the HTTP stack (keep it in app/ and foundation/web)";
+const BUSINESS_HTTP: &str = "business crates must not depend on the HTTP stack (keep it in app/ and foundation/web)";
 const BUSINESS_UP: &str = "business crates may depend only on business/ and foundation/ crates";
 const FOUNDATION_UP: &str = "foundation crates must not know any domain, app or binary crate";
 const APP_UP: &str = "app crates must not depend on api/ or tooling/ crates";
@@ -105,17 +93,13 @@ pub fn check(metadata: &Value) -> Result<Report, String> {
     let root = metadata["workspace_root"]
         .as_str()
         .ok_or("metadata has no workspace_root")?;
-    let packages = metadata["packages"]
-        .as_array()
-        .ok_or("metadata has no packages")?;
+    let packages = metadata["packages"].as_array().ok_or("metadata has no packages")?;
 
     // Every workspace crate by name, with its folder relative to the root.
     let mut members: BTreeMap<&str, String> = BTreeMap::new();
     for p in packages {
         let name = p["name"].as_str().ok_or("package without a name")?;
-        let manifest = p["manifest_path"]
-            .as_str()
-            .ok_or("package without a manifest_path")?;
+        let manifest = p["manifest_path"].as_str().ok_or("package without a manifest_path")?;
         let dir = Path::new(manifest).parent().unwrap_or(Path::new(""));
         let rel = dir.strip_prefix(root).unwrap_or(dir);
         members.insert(name, rel.to_string_lossy().replace('\\', "/"));
@@ -131,11 +115,7 @@ pub fn check(metadata: &Value) -> Result<Report, String> {
         let Some(from_layer) = Layer::of(from_dir) else {
             continue;
         };
-        for dep in p["dependencies"]
-            .as_array()
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-        {
+        for dep in p["dependencies"].as_array().map(Vec::as_slice).unwrap_or_default() {
             // `kind` is null for normal dependencies, "build" or "dev" otherwise.
             if dep["kind"].as_str() == Some("dev") {
                 continue;
@@ -171,13 +151,7 @@ pub fn check(metadata: &Value) -> Result<Report, String> {
 pub fn workspace_metadata(dir: &Path) -> Result<Value, String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     let out = Command::new(&cargo)
-        .args([
-            "metadata",
-            "--format-version",
-            "1",
-            "--no-deps",
-            "--offline",
-        ])
+        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
         .current_dir(dir)
         .output()
         .map_err(|e| format!("cannot run {cargo} metadata: {e}"))?;
@@ -187,8 +161,7 @@ pub fn workspace_metadata(dir: &Path) -> Result<Value, String> {
             String::from_utf8_lossy(&out.stderr).trim()
         ));
     }
-    serde_json::from_slice(&out.stdout)
-        .map_err(|e| format!("cargo metadata printed invalid JSON: {e}"))
+    serde_json::from_slice(&out.stdout).map_err(|e| format!("cargo metadata printed invalid JSON: {e}"))
 }
 
 #[cfg(test)]
@@ -232,11 +205,7 @@ mod tests {
             pkg(
                 "app/sdk",
                 "appsdk",
-                &[
-                    ("web", None, true),
-                    ("userbus", None, true),
-                    ("axum", None, false),
-                ],
+                &[("web", None, true), ("userbus", None, true), ("axum", None, false)],
             ),
             pkg(
                 "app/domain/userapp",
@@ -306,11 +275,7 @@ mod tests {
         let pkgs = vec![
             pkg("foundation/config", "config", &[]),
             pkg("app/sdk", "appsdk", &[]),
-            pkg(
-                "foundation/keystore",
-                "keystore",
-                &[("appsdk", None, false)],
-            ),
+            pkg("foundation/keystore", "keystore", &[("appsdk", None, false)]),
         ];
         assert_eq!(check(&metadata(pkgs)).unwrap().violations, vec![]);
     }

@@ -16,14 +16,8 @@ use crate::ui::Ui;
 /// The seeded accounts (business/sdk/seed/*.sql); their ids are fixed so docs,
 /// scripts and `make token` can name them. Development data only.
 pub const SEED_USERS: [(Uuid, &str); 2] = [
-    (
-        uuid!("5cf37266-3473-4006-984f-9325122678b7"),
-        "admin@example.com",
-    ),
-    (
-        uuid!("45b5fbd3-755f-4379-8f07-a58d4a30fa2f"),
-        "user@example.com",
-    ),
+    (uuid!("5cf37266-3473-4006-984f-9325122678b7"), "admin@example.com"),
+    (uuid!("45b5fbd3-755f-4379-8f07-a58d4a30fa2f"), "user@example.com"),
 ];
 
 /// The password of every seeded account.
@@ -62,9 +56,7 @@ pub async fn connect(url: &str, open: Open, ui: &Ui) -> anyhow::Result<DbPool> {
         ..DbConfig::default()
     };
     let hint = match backend {
-        Backend::Postgres => {
-            "is PostgreSQL running and reachable? check SALES_DB_URL (or --db-url)"
-        }
+        Backend::Postgres => "is PostgreSQL running and reachable? check SALES_DB_URL (or --db-url)",
         Backend::Sqlite => "check SALES_DB_URL (or --db-url) and that its directory is writable",
     };
     if backend == Backend::Sqlite
@@ -74,10 +66,7 @@ pub async fn connect(url: &str, open: Open, ui: &Ui) -> anyhow::Result<DbPool> {
         && !opts.get_filename().exists()
     {
         return Err(fail(
-            format!(
-                "there is no SQLite database at {}",
-                opts.get_filename().display()
-            ),
+            format!("there is no SQLite database at {}", opts.get_filename().display()),
             "create it with `sales-admin migrate-seed` (or `make run`), or point SALES_DB_URL at the right file",
         ));
     }
@@ -91,8 +80,7 @@ pub async fn connect(url: &str, open: Open, ui: &Ui) -> anyhow::Result<DbPool> {
 /// Migrations recorded as applied, `(version, description)`, oldest first. A
 /// database sqlx has never migrated has none.
 async fn applied_migrations(pool: &DbPool) -> anyhow::Result<Vec<(i64, String)>> {
-    const LIST: &str =
-        "SELECT version, description FROM _sqlx_migrations WHERE success ORDER BY version";
+    const LIST: &str = "SELECT version, description FROM _sqlx_migrations WHERE success ORDER BY version";
     let rows = match pool {
         DbPool::Sqlite(p) => {
             let n: i64 = sqlx::query_scalar(
@@ -107,10 +95,9 @@ async fn applied_migrations(pool: &DbPool) -> anyhow::Result<Vec<(i64, String)>>
             }
         }
         DbPool::Postgres(p) => {
-            let exists: bool =
-                sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
-                    .fetch_one(p)
-                    .await?;
+            let exists: bool = sqlx::query_scalar("SELECT to_regclass('_sqlx_migrations') IS NOT NULL")
+                .fetch_one(p)
+                .await?;
             if exists {
                 sqlx::query_as(LIST).fetch_all(p).await?
             } else {
@@ -229,10 +216,7 @@ pub async fn seed(pool: &DbPool, ui: &Ui) -> anyhow::Result<()> {
     } else {
         let total: i64 = added.iter().map(|(_, d)| d).sum();
         let parts: Vec<String> = added.iter().map(|(t, d)| format!("{t} +{d}")).collect();
-        println!(
-            "{name} seed data inserted: {total} rows ({})",
-            parts.join(", ")
-        );
+        println!("{name} seed data inserted: {total} rows ({})", parts.join(", "));
     }
 
     let users = userbus::Business::new(userbus::stores::new(pool));

@@ -107,12 +107,8 @@ mod tests {
                 Some(&self.0)
             }
         }
-        let err = anyhow::Error::new(Wraps(std::io::Error::other("not found")))
-            .context("cannot load keys");
-        assert_eq!(
-            render(&err),
-            "error: cannot load keys: reading /nope: not found"
-        );
+        let err = anyhow::Error::new(Wraps(std::io::Error::other("not found"))).context("cannot load keys");
+        assert_eq!(render(&err), "error: cannot load keys: reading /nope: not found");
     }
 
     #[test]

@@ -253,13 +253,7 @@ fn init_logging() {
     if std::env::var_os("RUST_LOG").is_none_or(|v| v.is_empty()) {
         return;
     }
-    match logger::subscriber(
-        "sales-admin",
-        logger::Format::Pretty,
-        "off",
-        None,
-        std::io::stderr,
-    ) {
+    match logger::subscriber("sales-admin", logger::Format::Pretty, "off", None, std::io::stderr) {
         Ok(sub) => {
             let _ = tracing::subscriber::set_global_default(sub);
         }

@@ -36,10 +36,12 @@ pub async fn gentoken(pool: &DbPool, req: Request, ui: &Ui) -> anyhow::Result<()
             "SALES_AUTH_KEYS_JSON".to_string(),
         ),
         None => (
-            KeyStore::from_dir(&req.keys_folder).context("cannot load the signing keys").hint(
-                "check --keys-folder / SALES_AUTH_KEYS_FOLDER (run from the repository root for zarf/keys), \
+            KeyStore::from_dir(&req.keys_folder)
+                .context("cannot load the signing keys")
+                .hint(
+                    "check --keys-folder / SALES_AUTH_KEYS_FOLDER (run from the repository root for zarf/keys), \
                  or create a key with `sales-admin genkey`",
-            )?,
+                )?,
             req.keys_folder.display().to_string(),
         ),
     };
@@ -99,9 +101,7 @@ pub async fn gentoken(pool: &DbPool, req: Request, ui: &Ui) -> anyhow::Result<()
         user.id,
         user.roles.to_csv(),
         req.issuer,
-        expires
-            .format(&Rfc3339)
-            .unwrap_or_else(|_| expires.to_string()),
+        expires.format(&Rfc3339).unwrap_or_else(|_| expires.to_string()),
     ));
     Ok(())
 }

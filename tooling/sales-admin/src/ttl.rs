@@ -8,20 +8,14 @@ pub const MAX: Duration = Duration::days(365);
 /// Parses a sequence of `<number><unit>` parts, units `s`, `m`, `h`, `d`, `w`.
 pub fn parse(raw: &str) -> Result<Duration, String> {
     let s = raw.trim();
-    let usage = || {
-        format!(
-            "invalid duration {raw:?}: expected e.g. 30m, 8h, 1h30m or 7d (units s, m, h, d, w)"
-        )
-    };
+    let usage = || format!("invalid duration {raw:?}: expected e.g. 30m, 8h, 1h30m or 7d (units s, m, h, d, w)");
     if s.is_empty() {
         return Err(usage());
     }
     let mut total = Duration::ZERO;
     let mut rest = s;
     while !rest.is_empty() {
-        let digits = rest
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(rest.len());
+        let digits = rest.find(|c: char| !c.is_ascii_digit()).unwrap_or(rest.len());
         if digits == 0 {
             return Err(usage());
         }
@@ -38,14 +32,10 @@ pub fn parse(raw: &str) -> Result<Duration, String> {
             _ => return Err(usage()),
         };
         let part = n.checked_mul(seconds).ok_or_else(usage)?;
-        total = total
-            .checked_add(Duration::seconds(part))
-            .ok_or_else(usage)?;
+        total = total.checked_add(Duration::seconds(part)).ok_or_else(usage)?;
     }
     if total <= Duration::ZERO {
-        return Err(format!(
-            "invalid duration {raw:?}: must be longer than zero"
-        ));
+        return Err(format!("invalid duration {raw:?}: must be longer than zero"));
     }
     if total > MAX {
         return Err(format!("invalid duration {raw:?}: at most 365d"));

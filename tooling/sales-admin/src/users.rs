@@ -33,21 +33,14 @@ fn validate(input: UserInput) -> anyhow::Result<userbus::NewUser> {
     let mut problems = Vec::new();
     let mut field = |name: &str, msg: String| problems.push(format!("--{name} {msg}"));
 
-    let name = Name::parse(&input.name)
-        .map_err(|e| field("name", e.to_string()))
-        .ok();
+    let name = Name::parse(&input.name).map_err(|e| field("name", e.to_string())).ok();
     let email = Email::parse(&input.email)
         .map_err(|e| field("email", e.to_string()))
         .ok();
     let password = match &input.password {
-        Some(p) => Password::parse(p)
-            .map_err(|e| field("password", e.to_string()))
-            .ok(),
+        Some(p) => Password::parse(p).map_err(|e| field("password", e.to_string())).ok(),
         None => {
-            field(
-                "password",
-                "is required (or set SALES_ADMIN_PASSWORD)".into(),
-            );
+            field("password", "is required (or set SALES_ADMIN_PASSWORD)".into());
             None
         }
     };
@@ -58,16 +51,11 @@ fn validate(input: UserInput) -> anyhow::Result<userbus::NewUser> {
         .map(|r| r.trim().to_ascii_uppercase())
         .filter(|r| !r.is_empty())
         .collect();
-    let roles = Roles::parse_all(&roles)
-        .map_err(|e| field("roles", e.to_string()))
-        .ok();
+    let roles = Roles::parse_all(&roles).map_err(|e| field("roles", e.to_string())).ok();
     let department = match input.department.as_deref().map(str::trim) {
         None | Some("") => Some(None),
         Some(d) if d.chars().count() > DEPARTMENT_MAX => {
-            field(
-                "department",
-                format!("must be at most {DEPARTMENT_MAX} characters"),
-            );
+            field("department", format!("must be at most {DEPARTMENT_MAX} characters"));
             None
         }
         Some(d) if d.chars().any(char::is_control) => {
@@ -78,15 +66,13 @@ fn validate(input: UserInput) -> anyhow::Result<userbus::NewUser> {
     };
 
     match (name, email, password, roles, department) {
-        (Some(name), Some(email), Some(password), Some(roles), Some(department)) => {
-            Ok(userbus::NewUser {
-                name,
-                email,
-                roles,
-                department,
-                password,
-            })
-        }
+        (Some(name), Some(email), Some(password), Some(roles), Some(department)) => Ok(userbus::NewUser {
+            name,
+            email,
+            roles,
+            department,
+            password,
+        }),
         _ => Err(fail(
             format!("invalid user: {}", problems.join("; ")),
             "fix the values above and try again",
@@ -191,10 +177,7 @@ pub async fn list(pool: &DbPool, as_json: bool, page: Page, ui: &Ui) -> anyhow::
     let first = page.offset() + 1;
     let last = page.offset() + items.len() as i64;
     if items.is_empty() {
-        ui.note(format_args!(
-            "no users on page {} ({total} in total)",
-            page.number
-        ));
+        ui.note(format_args!("no users on page {} ({total} in total)", page.number));
     } else {
         ui.note(format_args!(
             "users {first}-{last} of {total} (page {}, {} per page)",

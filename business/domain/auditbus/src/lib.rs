@@ -31,7 +31,9 @@ impl Domain {
     }
 
     pub fn parse(s: &str) -> Option<Domain> {
-        [Domain::User, Domain::Product, Domain::Sale].into_iter().find(|d| d.as_str() == s)
+        [Domain::User, Domain::Product, Domain::Sale]
+            .into_iter()
+            .find(|d| d.as_str() == s)
     }
 }
 
@@ -111,7 +113,10 @@ pub enum OrderField {
     Action,
 }
 
-pub const DEFAULT_ORDER: OrderBy<OrderField> = OrderBy { field: OrderField::Timestamp, direction: sdk::Direction::Desc };
+pub const DEFAULT_ORDER: OrderBy<OrderField> = OrderBy {
+    field: OrderField::Timestamp,
+    direction: sdk::Direction::Desc,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -139,7 +144,12 @@ impl Business {
     }
 
     #[tracing::instrument(name = "auditbus.query", skip_all)]
-    pub async fn query(&self, filter: &QueryFilter, order: OrderBy<OrderField>, page: Page) -> Result<Vec<Audit>, Error> {
+    pub async fn query(
+        &self,
+        filter: &QueryFilter,
+        order: OrderBy<OrderField>,
+        page: Page,
+    ) -> Result<Vec<Audit>, Error> {
         self.storer.query(filter, order, page).await
     }
 

@@ -68,8 +68,16 @@ fn new_token() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-fn insert_sql<DB: Dialect>(family_id: Uuid, user_id: Uuid, token_hash: String, expires_at: OffsetDateTime, now: OffsetDateTime) -> QueryBuilder<DB> {
-    let mut qb = QueryBuilder::new("INSERT INTO sessions (session_id, family_id, user_id, token_hash, expires_at, date_created) VALUES (");
+fn insert_sql<DB: Dialect>(
+    family_id: Uuid,
+    user_id: Uuid,
+    token_hash: String,
+    expires_at: OffsetDateTime,
+    now: OffsetDateTime,
+) -> QueryBuilder<DB> {
+    let mut qb = QueryBuilder::new(
+        "INSERT INTO sessions (session_id, family_id, user_id, token_hash, expires_at, date_created) VALUES (",
+    );
     DB::bind_uuid(&mut qb, Uuid::now_v7());
     qb.push(", ");
     DB::bind_uuid(&mut qb, family_id);
@@ -86,7 +94,9 @@ fn insert_sql<DB: Dialect>(family_id: Uuid, user_id: Uuid, token_hash: String, e
 }
 
 fn find_sql<DB: Dialect>(token_hash: String) -> QueryBuilder<DB> {
-    let mut qb = QueryBuilder::new("SELECT session_id, family_id, user_id, expires_at, used_at, revoked_at FROM sessions WHERE token_hash = ");
+    let mut qb = QueryBuilder::new(
+        "SELECT session_id, family_id, user_id, expires_at, used_at, revoked_at FROM sessions WHERE token_hash = ",
+    );
     DB::bind_text(&mut qb, token_hash);
     qb
 }
@@ -156,7 +166,12 @@ impl Business {
     #[tracing::instrument(name = "sessionbus.create", skip_all)]
     pub async fn create(&self, user_id: Uuid) -> Result<Issued, Error> {
         let now = sdk::sqldb::now();
-        let issued = Issued { token: new_token(), user_id, family_id: Uuid::now_v7(), expires_at: now + self.ttl };
+        let issued = Issued {
+            token: new_token(),
+            user_id,
+            family_id: Uuid::now_v7(),
+            expires_at: now + self.ttl,
+        };
         with_tx!(self, |tx, Db| {
             insert_sql::<Db>(issued.family_id, user_id, hash(&issued.token), issued.expires_at, now)
                 .build()
@@ -173,7 +188,10 @@ impl Business {
         let now = sdk::sqldb::now();
         let next = new_token();
         with_tx!(self, |tx, Db| {
-            let row: Option<SessionRow> = find_sql::<Db>(hash(token)).build_query_as().fetch_optional(&mut *tx).await?;
+            let row: Option<SessionRow> = find_sql::<Db>(hash(token))
+                .build_query_as()
+                .fetch_optional(&mut *tx)
+                .await?;
             match judge(row, now) {
                 Step::Invalid => Err(Error::Invalid),
                 Step::RevokeFamily(family) => {
@@ -182,17 +200,33 @@ impl Business {
                     Err(Error::Reused)
                 }
                 Step::Rotate(row) => {
-                    let won = mark_used_sql::<Db>(row.session_id, now).build().execute(&mut *tx).await?.rows_affected() == 1;
+                    let won = mark_used_sql::<Db>(row.session_id, now)
+                        .build()
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected()
+                        == 1;
                     if !won {
                         // Another refresh of the same token got there first: reuse.
-                        revoke_family_sql::<Db>(row.family_id, now).build().execute(&mut *tx).await?;
+                        revoke_family_sql::<Db>(row.family_id, now)
+                            .build()
+                            .execute(&mut *tx)
+                            .await?;
                         tx.commit().await?;
                         return Err(Error::Reused);
                     }
                     let expires_at = now + self.ttl;
-                    insert_sql::<Db>(row.family_id, row.user_id, hash(&next), expires_at, now).build().execute(&mut *tx).await?;
+                    insert_sql::<Db>(row.family_id, row.user_id, hash(&next), expires_at, now)
+                        .build()
+                        .execute(&mut *tx)
+                        .await?;
                     tx.commit().await?;
-                    Ok(Issued { token: next, user_id: row.user_id, family_id: row.family_id, expires_at })
+                    Ok(Issued {
+                        token: next,
+                        user_id: row.user_id,
+                        family_id: row.family_id,
+                        expires_at,
+                    })
                 }
             }
         })
@@ -203,11 +237,17 @@ impl Business {
     pub async fn revoke(&self, token: &str) -> Result<(), Error> {
         let now = sdk::sqldb::now();
         with_tx!(self, |tx, Db| {
-            let row: Option<SessionRow> = find_sql::<Db>(hash(token)).build_query_as().fetch_optional(&mut *tx).await?;
+            let row: Option<SessionRow> = find_sql::<Db>(hash(token))
+                .build_query_as()
+                .fetch_optional(&mut *tx)
+                .await?;
             let Some(row) = row else {
                 return Err(Error::Invalid);
             };
-            revoke_family_sql::<Db>(row.family_id, now).build().execute(&mut *tx).await?;
+            revoke_family_sql::<Db>(row.family_id, now)
+                .build()
+                .execute(&mut *tx)
+                .await?;
             tx.commit().await?;
             Ok(())
         })

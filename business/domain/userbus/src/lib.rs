@@ -120,8 +120,20 @@ impl Business {
             enabled: uu.enabled,
             date_updated: sdk::sqldb::now(),
         };
-        let action = if changes.roles.is_some() && changes.is_roles_only() { "role_changed" } else { "updated" };
-        let audit = Audit::new(user.id, Domain::User, user.name.as_str(), actor_id, action, changes.audit_data(), format!("user {action}"));
+        let action = if changes.roles.is_some() && changes.is_roles_only() {
+            "role_changed"
+        } else {
+            "updated"
+        };
+        let audit = Audit::new(
+            user.id,
+            Domain::User,
+            user.name.as_str(),
+            actor_id,
+            action,
+            changes.audit_data(),
+            format!("user {action}"),
+        );
         self.storer.update(user.id, &changes, expected_version, &audit).await
     }
 
@@ -140,7 +152,12 @@ impl Business {
     }
 
     #[tracing::instrument(name = "userbus.query", skip_all)]
-    pub async fn query(&self, filter: &QueryFilter, order: OrderBy<OrderField>, page: Page) -> Result<Vec<User>, Error> {
+    pub async fn query(
+        &self,
+        filter: &QueryFilter,
+        order: OrderBy<OrderField>,
+        page: Page,
+    ) -> Result<Vec<User>, Error> {
         self.storer.query(filter, order, page).await
     }
 
@@ -172,7 +189,9 @@ impl Business {
             },
             Err(_) => None,
         };
-        let hash = found.as_ref().map_or_else(PasswordHash::dummy, |u| u.password_hash.clone());
+        let hash = found
+            .as_ref()
+            .map_or_else(PasswordHash::dummy, |u| u.password_hash.clone());
         let ok = hash.verify(password).await;
         match found {
             Some(user) if ok && user.enabled => Ok(user),

@@ -52,7 +52,11 @@ pub struct UserChanges {
 
 impl UserChanges {
     pub(crate) fn is_roles_only(&self) -> bool {
-        self.name.is_none() && self.email.is_none() && self.department.is_none() && self.password_hash.is_none() && self.enabled.is_none()
+        self.name.is_none()
+            && self.email.is_none()
+            && self.department.is_none()
+            && self.password_hash.is_none()
+            && self.enabled.is_none()
     }
 
     /// What changed, for the audit row. The password is only noted as changed.
@@ -103,4 +107,7 @@ pub enum OrderField {
     DateCreated,
 }
 
-pub const DEFAULT_ORDER: OrderBy<OrderField> = OrderBy { field: OrderField::Id, direction: sdk::Direction::Asc };
+pub const DEFAULT_ORDER: OrderBy<OrderField> = OrderBy {
+    field: OrderField::Id,
+    direction: sdk::Direction::Asc,
+};

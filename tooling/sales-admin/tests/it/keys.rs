@@ -8,19 +8,14 @@ fn genkey_writes_a_usable_private_pem() {
     let kid = run.stdout.trim().to_string();
     uuid::Uuid::parse_str(&kid).unwrap_or_else(|e| panic!("kid is a UUID ({e}): {kid:?}"));
     assert!(
-        run.stderr.contains("SALES_AUTH_KEYS_FOLDER")
-            && run.stderr.contains("SALES_AUTH_ACTIVE_KID"),
+        run.stderr.contains("SALES_AUTH_KEYS_FOLDER") && run.stderr.contains("SALES_AUTH_ACTIVE_KID"),
         "{}",
         run.stderr
     );
 
     let path = dir.join(format!("{kid}.pem"));
     let pem = std::fs::read_to_string(&path).expect("key file written");
-    assert!(
-        pem.starts_with("-----BEGIN PRIVATE KEY-----"),
-        "PKCS#8: {}",
-        &pem[..40]
-    );
+    assert!(pem.starts_with("-----BEGIN PRIVATE KEY-----"), "PKCS#8: {}", &pem[..40]);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -30,13 +25,7 @@ fn genkey_writes_a_usable_private_pem() {
 
     // Usable: a token signed with it verifies with its public half.
     let token = sb
-        .run(&[
-            "gentoken",
-            ADMIN_ID,
-            &kid,
-            "--keys-folder",
-            dir.to_str().unwrap(),
-        ])
+        .run(&["gentoken", ADMIN_ID, &kid, "--keys-folder", dir.to_str().unwrap()])
         .ok()
         .stdout;
     let (header_kid, claims) = verify(token.trim(), &public_key_of(&path));
@@ -63,12 +52,7 @@ fn genkey_refuses_to_overwrite() {
 #[test]
 fn genkey_refuses_small_keys_and_bad_kids() {
     let sb = Sandbox::new();
-    assert_eq!(
-        sb.run(&["genkey", "--dir", "k", "--bits", "1024"]).code,
-        Some(2)
-    );
-    let line = sb
-        .run(&["genkey", "--dir", "k", "--kid", "../escape"])
-        .fails();
+    assert_eq!(sb.run(&["genkey", "--dir", "k", "--bits", "1024"]).code, Some(2));
+    let line = sb.run(&["genkey", "--dir", "k", "--kid", "../escape"]).fails();
     assert!(line.contains("invalid kid"), "{line}");
 }

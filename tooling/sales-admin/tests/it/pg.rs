@@ -23,11 +23,7 @@ async fn postgres_migrate_seed_useradd_users_gentoken() {
     );
     assert!(first.stdout.contains("users +2"), "{}", first.stdout);
     let second = sb.run(&["migrate-seed"]).ok();
-    assert!(
-        second.stdout.contains("already present"),
-        "{}",
-        second.stdout
-    );
+    assert!(second.stdout.contains("already present"), "{}", second.stdout);
 
     let id = sb
         .run_env(
@@ -47,18 +43,9 @@ async fn postgres_migrate_seed_useradd_users_gentoken() {
     );
 
     let keys = dev_keys().display().to_string();
-    let token = sb
-        .run(&["gentoken", ADMIN_ID, "--keys-folder", &keys])
-        .ok()
-        .stdout;
-    let (kid, claims) = verify(
-        token.trim(),
-        &public_key_of(&dev_keys().join(format!("{DEV_KID}.pem"))),
-    );
-    assert_eq!(
-        (kid.as_str(), &claims["sub"]),
-        (DEV_KID, &serde_json::json!(ADMIN_ID))
-    );
+    let token = sb.run(&["gentoken", ADMIN_ID, "--keys-folder", &keys]).ok().stdout;
+    let (kid, claims) = verify(token.trim(), &public_key_of(&dev_keys().join(format!("{DEV_KID}.pem"))));
+    assert_eq!((kid.as_str(), &claims["sub"]), (DEV_KID, &serde_json::json!(ADMIN_ID)));
 }
 
 #[tokio::test]

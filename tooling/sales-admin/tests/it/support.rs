@@ -55,9 +55,7 @@ impl Sandbox {
         for var in OWN_ENV {
             cmd.env_remove(var);
         }
-        cmd.env("SALES_DB_URL", &self.db_url)
-            .current_dir(&self.dir)
-            .args(args);
+        cmd.env("SALES_DB_URL", &self.db_url).current_dir(&self.dir).args(args);
         cmd
     }
 
@@ -128,23 +126,13 @@ impl Run {
             "a failure prints nothing on stdout: {}",
             self.stdout
         );
-        let errors: Vec<&str> = self
-            .stderr
-            .lines()
-            .filter(|l| l.starts_with("error:"))
-            .collect();
-        assert_eq!(
-            errors.len(),
-            1,
-            "exactly one error line expected:\n{}",
-            self.stderr
-        );
+        let errors: Vec<&str> = self.stderr.lines().filter(|l| l.starts_with("error:")).collect();
+        assert_eq!(errors.len(), 1, "exactly one error line expected:\n{}", self.stderr);
         errors[0].to_string()
     }
 
     pub fn json(&self) -> serde_json::Value {
-        serde_json::from_str(&self.stdout)
-            .unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not JSON ({e}):\n{}", self.stdout))
     }
 }
 

@@ -7,9 +7,7 @@ fn keys_arg() -> String {
 #[test]
 fn gentoken_prints_a_jwt_that_verifies_with_the_dev_key() {
     let sb = Sandbox::seeded();
-    let run = sb
-        .run(&["gentoken", ADMIN_ID, "--keys-folder", &keys_arg()])
-        .ok();
+    let run = sb.run(&["gentoken", ADMIN_ID, "--keys-folder", &keys_arg()]).ok();
     let token = run.stdout.trim_end_matches('\n');
     assert!(
         !token.contains('\n') && token.split('.').count() == 3,
@@ -22,10 +20,7 @@ fn gentoken_prints_a_jwt_that_verifies_with_the_dev_key() {
         run.stderr
     );
 
-    let (kid, claims) = verify(
-        token,
-        &public_key_of(&dev_keys().join(format!("{DEV_KID}.pem"))),
-    );
+    let (kid, claims) = verify(token, &public_key_of(&dev_keys().join(format!("{DEV_KID}.pem"))));
     assert_eq!(kid, DEV_KID);
     assert_eq!(claims["sub"], ADMIN_ID);
     assert_eq!(claims["iss"], "sales-api");
@@ -61,41 +56,24 @@ fn gentoken_honours_kid_issuer_and_ttl() {
     let claims = jsonwebtoken::decode::<serde_json::Value>(token, &key, &v)
         .unwrap()
         .claims;
-    assert_eq!(
-        claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(),
-        5400
-    );
+    assert_eq!(claims["exp"].as_i64().unwrap() - claims["iat"].as_i64().unwrap(), 5400);
 }
 
 #[test]
 fn gentoken_for_an_unknown_user_fails_clearly() {
     let sb = Sandbox::seeded();
     let missing = uuid::Uuid::new_v4().to_string();
-    let line = sb
-        .run(&["gentoken", &missing, "--keys-folder", &keys_arg()])
-        .fails();
-    assert!(
-        line.contains(&missing) && line.contains("sales-admin users"),
-        "{line}"
-    );
+    let line = sb.run(&["gentoken", &missing, "--keys-folder", &keys_arg()]).fails();
+    assert!(line.contains(&missing) && line.contains("sales-admin users"), "{line}");
 }
 
 #[test]
 fn gentoken_with_an_unknown_kid_lists_the_known_ones() {
     let sb = Sandbox::seeded();
     let line = sb
-        .run(&[
-            "gentoken",
-            ADMIN_ID,
-            "no-such-kid",
-            "--keys-folder",
-            &keys_arg(),
-        ])
+        .run(&["gentoken", ADMIN_ID, "no-such-kid", "--keys-folder", &keys_arg()])
         .fails();
-    assert!(
-        line.contains("no-such-kid") && line.contains(DEV_KID),
-        "{line}"
-    );
+    assert!(line.contains("no-such-kid") && line.contains(DEV_KID), "{line}");
 }
 
 #[test]

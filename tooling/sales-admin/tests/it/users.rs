@@ -25,21 +25,14 @@ fn users_json_lists_the_two_seeded_users() {
             u.get("password").is_none() && u.get("passwordHash").is_none(),
             "no secrets: {u}"
         );
-        assert!(
-            u["dateCreated"].as_str().is_some_and(|t| t.ends_with('Z')),
-            "{u}"
-        );
+        assert!(u["dateCreated"].as_str().is_some_and(|t| t.ends_with('Z')), "{u}");
     }
 }
 
 #[test]
 fn users_table_has_the_documented_columns() {
     let run = Sandbox::seeded().run(&["users"]).ok();
-    let header = run
-        .stdout
-        .lines()
-        .find(|l| l.contains("email"))
-        .expect("a header row");
+    let header = run.stdout.lines().find(|l| l.contains("email")).expect("a header row");
     for col in ["id", "name", "email", "roles", "enabled", "created"] {
         assert!(header.contains(col), "{col} missing: {header}");
     }
@@ -53,15 +46,9 @@ fn users_table_has_the_documented_columns() {
 #[test]
 fn users_pages() {
     let sb = Sandbox::seeded();
-    let page2 = sb
-        .run(&["users", "--json", "--rows", "1", "--page", "2"])
-        .ok()
-        .json();
+    let page2 = sb.run(&["users", "--json", "--rows", "1", "--page", "2"]).ok().json();
     assert_eq!(page2.as_array().unwrap().len(), 1);
-    let page3 = sb
-        .run(&["users", "--json", "--rows", "1", "--page", "3"])
-        .ok()
-        .json();
+    let page3 = sb.run(&["users", "--json", "--rows", "1", "--page", "3"]).ok().json();
     assert_eq!(page3, serde_json::json!([]));
     assert_eq!(
         sb.run(&["users", "--rows", "101"]).code,
@@ -119,10 +106,7 @@ fn useradd_then_users_shows_it() {
             "long enough",
         ])
         .fails();
-    assert!(
-        line.contains("--email") && line.contains("already in use"),
-        "{line}"
-    );
+    assert!(line.contains("--email") && line.contains("already in use"), "{line}");
 }
 
 #[test]
@@ -148,12 +132,7 @@ fn useradd_with_a_bad_email_names_the_field() {
         "only the bad field: {line}"
     );
     assert_eq!(
-        sb.run(&["users", "--json"])
-            .ok()
-            .json()
-            .as_array()
-            .unwrap()
-            .len(),
+        sb.run(&["users", "--json"]).ok().json().as_array().unwrap().len(),
         2,
         "nothing created"
     );

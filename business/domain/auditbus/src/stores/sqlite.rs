@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use sdk::{OrderBy, Page};
-use sqlx::{SqliteConnection, SqlitePool, Row};
+use sqlx::{Row, SqliteConnection, SqlitePool};
 
 use super::{AuditRow, count_sql, select_sql};
 use crate::{Audit, Error, OrderField, QueryFilter, Storer};

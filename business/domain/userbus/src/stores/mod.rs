@@ -6,7 +6,10 @@ pub mod sqlite;
 
 use std::sync::Arc;
 
-use sdk::{DbPool, OrderBy, Page, sqldb::{Dialect, Where, like_pattern, push_order_page}};
+use sdk::{
+    DbPool, OrderBy, Page,
+    sqldb::{Dialect, Where, like_pattern, push_order_page},
+};
 use sqlx::QueryBuilder;
 use types::{Email, Name, PasswordHash, Roles};
 use uuid::Uuid;
@@ -45,7 +48,8 @@ impl TryFrom<UserRow> for User {
             id: r.user_id,
             name: Name::from_trusted(r.name),
             email: Email::from_trusted(r.email),
-            roles: Roles::from_csv(&r.roles).map_err(|e| anyhow::anyhow!("bad roles in database for {}: {e}", r.user_id))?,
+            roles: Roles::from_csv(&r.roles)
+                .map_err(|e| anyhow::anyhow!("bad roles in database for {}: {e}", r.user_id))?,
             password_hash: PasswordHash::from_stored(r.password_hash),
             department: r.department,
             enabled: r.enabled,
@@ -57,7 +61,11 @@ impl TryFrom<UserRow> for User {
 }
 
 pub(crate) fn map_write_err(e: sqlx::Error) -> Error {
-    if sdk::sqldb::is_unique_violation(&e) { Error::UniqueEmail } else { Error::Internal(e.into()) }
+    if sdk::sqldb::is_unique_violation(&e) {
+        Error::UniqueEmail
+    } else {
+        Error::Internal(e.into())
+    }
 }
 
 fn order_column(f: OrderField) -> &'static str {
@@ -146,7 +154,11 @@ pub(crate) fn update_sql<DB: Dialect>(id: Uuid, c: &UserChanges, expected_versio
     qb
 }
 
-pub(crate) fn delete_sql<DB: Dialect>(id: Uuid, expected_version: Option<i64>, now: time::OffsetDateTime) -> QueryBuilder<DB> {
+pub(crate) fn delete_sql<DB: Dialect>(
+    id: Uuid,
+    expected_version: Option<i64>,
+    now: time::OffsetDateTime,
+) -> QueryBuilder<DB> {
     let mut qb = QueryBuilder::new("UPDATE users SET version = version + 1, date_deleted = ");
     DB::bind_time(&mut qb, now);
     qb.push(", date_updated = ");
@@ -169,7 +181,11 @@ pub(crate) fn exists_sql<DB: Dialect>(id: Uuid) -> QueryBuilder<DB> {
 }
 
 pub(crate) fn conflict_or_missing(exists: i64) -> Error {
-    if exists > 0 { Error::VersionConflict } else { Error::NotFound }
+    if exists > 0 {
+        Error::VersionConflict
+    } else {
+        Error::NotFound
+    }
 }
 
 fn push_filter<DB: Dialect>(qb: &mut QueryBuilder<DB>, f: &QueryFilter) {
@@ -221,13 +237,17 @@ pub(crate) fn count_sql<DB: Dialect>(f: &QueryFilter) -> QueryBuilder<DB> {
 }
 
 pub(crate) fn by_id_sql<DB: Dialect>(id: Uuid) -> QueryBuilder<DB> {
-    let mut qb = QueryBuilder::new(format!("SELECT {COLUMNS} FROM users WHERE date_deleted IS NULL AND user_id = "));
+    let mut qb = QueryBuilder::new(format!(
+        "SELECT {COLUMNS} FROM users WHERE date_deleted IS NULL AND user_id = "
+    ));
     DB::bind_uuid(&mut qb, id);
     qb
 }
 
 pub(crate) fn by_email_sql<DB: Dialect>(email: &Email) -> QueryBuilder<DB> {
-    let mut qb = QueryBuilder::new(format!("SELECT {COLUMNS} FROM users WHERE date_deleted IS NULL AND email = "));
+    let mut qb = QueryBuilder::new(format!(
+        "SELECT {COLUMNS} FROM users WHERE date_deleted IS NULL AND email = "
+    ));
     DB::bind_text(&mut qb, email.as_str().to_string());
     qb
 }
