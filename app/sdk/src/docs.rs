@@ -30,21 +30,19 @@ pub const BASIC: &str = "basicAuth";
 
 /// Schemas and responses every domain's document refers to.
 #[derive(OpenApi)]
-#[openapi(
-    components(
-        schemas(ErrorBody, ErrCode, FieldError, MoneySchema, RoleSchema),
-        responses(
-            Unauthenticated,
-            FailedPrecondition,
-            PayloadTooLarge,
-            UnsupportedMediaType,
-            TooManyRequests,
-            Internal,
-            Unavailable,
-            DeadlineExceeded
-        )
+#[openapi(components(
+    schemas(ErrorBody, ErrCode, FieldError, MoneySchema, RoleSchema),
+    responses(
+        Unauthenticated,
+        FailedPrecondition,
+        PayloadTooLarge,
+        UnsupportedMediaType,
+        TooManyRequests,
+        Internal,
+        Unavailable,
+        DeadlineExceeded
     )
-)]
+))]
 pub struct CommonDoc;
 
 /// Money on the wire: a JSON number with at most two decimals, stored exactly as
@@ -111,7 +109,11 @@ pub fn order_by_param<F: Copy + PartialEq>(fields: &[(&str, F)], default: OrderB
         Direction::Asc => default_name.to_string(),
         Direction::Desc => format!("{default_name},DESC"),
     };
-    let any_case = |w: &str| w.chars().map(|c| format!("[{}{}]", c.to_ascii_uppercase(), c.to_ascii_lowercase())).collect::<String>();
+    let any_case = |w: &str| {
+        w.chars()
+            .map(|c| format!("[{}{}]", c.to_ascii_uppercase(), c.to_ascii_lowercase()))
+            .collect::<String>()
+    };
     let pattern = format!("^({})(,({}|{}))?$", names.join("|"), any_case("asc"), any_case("desc"));
     let listed: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
     ParameterBuilder::new()
@@ -123,7 +125,12 @@ pub fn order_by_param<F: Copy + PartialEq>(fields: &[(&str, F)], default: OrderB
              Default: `{default_value}`. An unknown field or direction is a 400 naming `orderBy`.",
             listed.join(", ")
         )))
-        .schema(Some(ObjectBuilder::new().schema_type(Type::String).pattern(Some(pattern)).default(Some(default_value.into()))))
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(pattern))
+                .default(Some(default_value.into())),
+        ))
         .build()
 }
 
@@ -146,11 +153,18 @@ macro_rules! order_by_params {
 }
 
 fn error_response(description: &str, headers: &[(&str, &str)]) -> Response {
-    let mut b = ResponseBuilder::new()
-        .description(description)
-        .content("application/json", Content::new(Some(Ref::from_schema_name(ErrorBody::name()))));
+    let mut b = ResponseBuilder::new().description(description).content(
+        "application/json",
+        Content::new(Some(Ref::from_schema_name(ErrorBody::name()))),
+    );
     for (name, desc) in headers {
-        b = b.header(*name, HeaderBuilder::new().schema(Some(String::schema())).description(Some(*desc)).build());
+        b = b.header(
+            *name,
+            HeaderBuilder::new()
+                .schema(Some(String::schema()))
+                .description(Some(*desc))
+                .build(),
+        );
     }
     b.build()
 }
@@ -189,14 +203,17 @@ error_responses! {
 /// operation can produce whatever its handler does (429, 500, 503, 504).
 pub fn finish(doc: &mut openapi::OpenApi) {
     let components = doc.components.get_or_insert_with(Default::default);
-    let bearer = HttpBuilder::new().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").description(Some(
-        "An RS256 access token from `POST /v1/auth/login`, `POST /v1/auth/refresh` or \
+    let bearer = HttpBuilder::new()
+        .scheme(HttpAuthScheme::Bearer)
+        .bearer_format("JWT")
+        .description(Some(
+            "An RS256 access token from `POST /v1/auth/login`, `POST /v1/auth/refresh` or \
          `GET /v1/auth/token/{kid}`, sent as `Authorization: Bearer <jwt>`.",
-    ));
+        ));
     components.add_security_scheme(BEARER, SecurityScheme::Http(bearer.build()));
-    let basic = HttpBuilder::new()
-        .scheme(HttpAuthScheme::Basic)
-        .description(Some("`Authorization: Basic base64(email:password)`, only for `GET /v1/auth/token/{kid}`."));
+    let basic = HttpBuilder::new().scheme(HttpAuthScheme::Basic).description(Some(
+        "`Authorization: Basic base64(email:password)`, only for `GET /v1/auth/token/{kid}`.",
+    ));
     components.add_security_scheme(BASIC, SecurityScheme::Http(basic.build()));
 
     let global: [(&str, &str); 4] = [
@@ -206,10 +223,22 @@ pub fn finish(doc: &mut openapi::OpenApi) {
         ("504", DeadlineExceeded::response().0),
     ];
     for item in doc.paths.paths.values_mut() {
-        let ops = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch, &mut item.head, &mut item.options, &mut item.trace];
+        let ops = [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+            &mut item.head,
+            &mut item.options,
+            &mut item.trace,
+        ];
         for op in ops.into_iter().flatten() {
             for (status, name) in global {
-                op.responses.responses.entry(status.to_string()).or_insert_with(|| Ref::from_response_name(name).into());
+                op.responses
+                    .responses
+                    .entry(status.to_string())
+                    .or_insert_with(|| Ref::from_response_name(name).into());
             }
         }
     }
@@ -226,18 +255,29 @@ mod tests {
             Id,
             Name,
         }
-        let p = order_by_param(&[("user_id", F::Id), ("name", F::Name)], OrderBy::new(F::Name, Direction::Desc));
+        let p = order_by_param(
+            &[("user_id", F::Id), ("name", F::Name)],
+            OrderBy::new(F::Name, Direction::Desc),
+        );
         let v = serde_json::to_value(&p).unwrap();
         assert_eq!(v["in"], "query");
         assert_eq!(v["schema"]["default"], "name,DESC");
-        assert_eq!(v["schema"]["pattern"], "^(user_id|name)(,([Aa][Ss][Cc]|[Dd][Ee][Ss][Cc]))?$");
+        assert_eq!(
+            v["schema"]["pattern"],
+            "^(user_id|name)(,([Aa][Ss][Cc]|[Dd][Ee][Ss][Cc]))?$"
+        );
         assert!(v["description"].as_str().unwrap().contains("`user_id`, `name`"));
     }
 
     #[test]
     fn role_schema_lists_every_role() {
         let v = serde_json::to_value(RoleSchema::schema()).unwrap();
-        let listed: Vec<&str> = v["enum"].as_array().unwrap().iter().filter_map(|x| x.as_str()).collect();
+        let listed: Vec<&str> = v["enum"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|x| x.as_str())
+            .collect();
         let all: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
         assert_eq!(listed, all);
     }
@@ -245,15 +285,25 @@ mod tests {
     #[test]
     fn finish_adds_schemes_and_global_errors() {
         let mut doc = CommonDoc::openapi();
-        doc.paths.add_path_operation("/x", vec![openapi::HttpMethod::Get], openapi::path::OperationBuilder::new().build());
+        doc.paths.add_path_operation(
+            "/x",
+            vec![openapi::HttpMethod::Get],
+            openapi::path::OperationBuilder::new().build(),
+        );
         finish(&mut doc);
         let v = serde_json::to_value(&doc).unwrap();
         assert_eq!(v["components"]["securitySchemes"][BEARER]["scheme"], "bearer");
         assert_eq!(v["components"]["securitySchemes"][BASIC]["scheme"], "basic");
         for status in ["429", "500", "503", "504"] {
             let r = &v["paths"]["/x"]["get"]["responses"][status]["$ref"];
-            assert!(r.as_str().unwrap().starts_with("#/components/responses/"), "{status}: {r}");
+            assert!(
+                r.as_str().unwrap().starts_with("#/components/responses/"),
+                "{status}: {r}"
+            );
         }
-        assert_eq!(v["components"]["responses"]["Unauthenticated"]["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/ErrorBody");
+        assert_eq!(
+            v["components"]["responses"]["Unauthenticated"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/ErrorBody"
+        );
     }
 }

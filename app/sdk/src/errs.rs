@@ -62,7 +62,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, error: impl Into<String>) -> Self {
-        Self { field: field.into(), error: error.into() }
+        Self {
+            field: field.into(),
+            error: error.into(),
+        }
     }
 }
 
@@ -93,7 +96,13 @@ pub struct AppError {
 
 impl AppError {
     pub fn new(code: ErrCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), fields: Vec::new(), retry_after: None, source: None }
+        Self {
+            code,
+            message: message.into(),
+            fields: Vec::new(),
+            retry_after: None,
+            source: None,
+        }
     }
 
     /// 500 with the fixed public message; `err` goes to the log only.
@@ -105,7 +114,10 @@ impl AppError {
             e.source = Some(err);
             return e;
         }
-        Self { source: Some(err), ..Self::new(ErrCode::Internal, "internal server error") }
+        Self {
+            source: Some(err),
+            ..Self::new(ErrCode::Internal, "internal server error")
+        }
     }
 
     /// 400 `invalid_argument` naming one field.
@@ -115,7 +127,10 @@ impl AppError {
 
     /// 400 `invalid_argument` naming every bad field.
     pub fn validation(fields: Vec<FieldError>) -> Self {
-        Self { fields, ..Self::new(ErrCode::InvalidArgument, "validation failed") }
+        Self {
+            fields,
+            ..Self::new(ErrCode::InvalidArgument, "validation failed")
+        }
     }
 
     pub fn unauthenticated(message: impl Into<String>) -> Self {
@@ -131,7 +146,10 @@ impl AppError {
     }
 
     pub fn precondition_failed() -> Self {
-        Self::new(ErrCode::FailedPrecondition, "If-Match does not match the current version")
+        Self::new(
+            ErrCode::FailedPrecondition,
+            "If-Match does not match the current version",
+        )
     }
 
     pub fn with_fields(mut self, fields: Vec<FieldError>) -> Self {
@@ -153,7 +171,11 @@ impl IntoResponse for AppError {
             // The request span carries request_id and trace_id.
             tracing::error!(error = %format!("{src:#}"), code = ?self.code, "request failed");
         }
-        let body = ErrorBody { code: self.code, message: &self.message, fields: &self.fields };
+        let body = ErrorBody {
+            code: self.code,
+            message: &self.message,
+            fields: &self.fields,
+        };
         let mut resp = (status, axum::Json(body)).into_response();
         let headers = resp.headers_mut();
         if self.code == ErrCode::Unauthenticated {
@@ -182,7 +204,11 @@ pub fn from_validation(errs: &validator::ValidationErrors) -> AppError {
 fn collect(errs: &validator::ValidationErrors, prefix: &str, out: &mut Vec<FieldError>) {
     use validator::ValidationErrorsKind::*;
     for (field, kind) in errs.errors() {
-        let name = if prefix.is_empty() { field.to_string() } else { format!("{prefix}.{field}") };
+        let name = if prefix.is_empty() {
+            field.to_string()
+        } else {
+            format!("{prefix}.{field}")
+        };
         match kind {
             Field(list) => {
                 for e in list {
@@ -208,10 +234,21 @@ mod tests {
     fn every_code_has_the_documented_status() {
         use ErrCode::*;
         let table = [
-            (InvalidArgument, 400), (Unauthenticated, 401), (PermissionDenied, 403), (NotFound, 404),
-            (MethodNotAllowed, 405), (AlreadyExists, 409), (Aborted, 409), (InsufficientStock, 409),
-            (FailedPrecondition, 412), (PayloadTooLarge, 413), (UnsupportedMediaType, 415),
-            (Unprocessable, 422), (TooManyRequests, 429), (Internal, 500), (Unavailable, 503),
+            (InvalidArgument, 400),
+            (Unauthenticated, 401),
+            (PermissionDenied, 403),
+            (NotFound, 404),
+            (MethodNotAllowed, 405),
+            (AlreadyExists, 409),
+            (Aborted, 409),
+            (InsufficientStock, 409),
+            (FailedPrecondition, 412),
+            (PayloadTooLarge, 413),
+            (UnsupportedMediaType, 415),
+            (Unprocessable, 422),
+            (TooManyRequests, 429),
+            (Internal, 500),
+            (Unavailable, 503),
             (DeadlineExceeded, 504),
         ];
         for (code, status) in table {

@@ -22,7 +22,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, AppError> {
         if !is_json(req.headers()) {
-            return Err(AppError::new(ErrCode::UnsupportedMediaType, "request body must be application/json"));
+            return Err(AppError::new(
+                ErrCode::UnsupportedMediaType,
+                "request body must be application/json",
+            ));
         }
         let bytes = Bytes::from_request(req, state).await.map_err(|rej| {
             if rej.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
@@ -73,26 +76,47 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
         let (field, message) = field_and_message(&path, &msg);
         AppError::invalid(field, message)
     })?;
-    de.end().map_err(|_| AppError::invalid("body", "malformed JSON: trailing characters"))?;
+    de.end()
+        .map_err(|_| AppError::invalid("body", "malformed JSON: trailing characters"))?;
     Ok(value)
 }
 
 /// serde reports unknown and missing fields at the parent's path; name the field
 /// itself, and never echo a submitted value back (it may be a password).
 fn field_and_message(path: &str, msg: &str) -> (String, String) {
-    let join = |name: &str| if path == "." || path.is_empty() { name.to_string() } else { format!("{path}.{name}") };
+    let join = |name: &str| {
+        if path == "." || path.is_empty() {
+            name.to_string()
+        } else {
+            format!("{path}.{name}")
+        }
+    };
     if let Some(name) = backticked(msg, "unknown field `") {
         // serde_path_to_error already ends the path with the unknown field.
-        let field = if path.ends_with(name) { path.to_string() } else { join(name) };
+        let field = if path.ends_with(name) {
+            path.to_string()
+        } else {
+            join(name)
+        };
         return (field, "unknown field".into());
     }
     if let Some(name) = backticked(msg, "missing field `") {
         return (join(name), "is required".into());
     }
-    let field = if path == "." || path.is_empty() { "body".to_string() } else { path.to_string() };
-    let message = if let Some(expected) = msg.strip_prefix("invalid type: ").and_then(|m| m.split_once(", expected ")) {
+    let field = if path == "." || path.is_empty() {
+        "body".to_string()
+    } else {
+        path.to_string()
+    };
+    let message = if let Some(expected) = msg
+        .strip_prefix("invalid type: ")
+        .and_then(|m| m.split_once(", expected "))
+    {
         format!("must be {}", expected.1)
-    } else if let Some((_, expected)) = msg.strip_prefix("invalid value: ").and_then(|m| m.split_once(", expected ")) {
+    } else if let Some((_, expected)) = msg
+        .strip_prefix("invalid value: ")
+        .and_then(|m| m.split_once(", expected "))
+    {
         format!("must be {expected}")
     } else {
         msg.to_string()
@@ -116,8 +140,13 @@ impl<S: Send + Sync> FromRequestParts<S> for UuidPath {
         let params = RawPathParams::from_request_parts(parts, state)
             .await
             .map_err(|_| AppError::invalid("path", "bad path parameters"))?;
-        let (name, value) = params.iter().next().ok_or_else(|| AppError::internal(anyhow::anyhow!("route has no path parameter")))?;
-        Uuid::parse_str(value).map(UuidPath).map_err(|_| AppError::invalid(name, "must be a UUID"))
+        let (name, value) = params
+            .iter()
+            .next()
+            .ok_or_else(|| AppError::internal(anyhow::anyhow!("route has no path parameter")))?;
+        Uuid::parse_str(value)
+            .map(UuidPath)
+            .map_err(|_| AppError::invalid(name, "must be a UUID"))
     }
 }
 
@@ -188,10 +217,19 @@ mod tests {
     #[test]
     fn names_the_bad_field() {
         assert_eq!(field_of(r#"{"name":"x","quantity":"three"}"#).0, "quantity");
-        assert_eq!(field_of(r#"{"name":"x","quantity":1,"extra":1}"#), ("extra".into(), "unknown field".into()));
+        assert_eq!(
+            field_of(r#"{"name":"x","quantity":1,"extra":1}"#),
+            ("extra".into(), "unknown field".into())
+        );
         assert_eq!(field_of(r#"{"name":"x"}"#), ("quantity".into(), "is required".into()));
-        assert_eq!(field_of(r#"{"name":"x","quantity":1,"lines":[{"productId":"a"}]}"#).0, "lines[0].productId");
-        assert_eq!(field_of(r#"{"name":"x","quantity":1,"lines":[{"productID":1}]}"#).0, "lines[0].productID");
+        assert_eq!(
+            field_of(r#"{"name":"x","quantity":1,"lines":[{"productId":"a"}]}"#).0,
+            "lines[0].productId"
+        );
+        assert_eq!(
+            field_of(r#"{"name":"x","quantity":1,"lines":[{"productID":1}]}"#).0,
+            "lines[0].productID"
+        );
         assert_eq!(field_of(r#"{"name":"#).0, "body");
         assert_eq!(field_of(r#"{"name":"x","quantity":1} trailing"#).0, "body");
     }

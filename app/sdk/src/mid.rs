@@ -110,7 +110,13 @@ mod tests {
             .layer(axum::middleware::from_fn(json_errors));
         let resp = app
             .clone()
-            .oneshot(Request::builder().method("DELETE").uri("/x").body(Body::empty()).unwrap())
+            .oneshot(
+                Request::builder()
+                    .method("DELETE")
+                    .uri("/x")
+                    .body(Body::empty())
+                    .unwrap(),
+            )
             .await
             .unwrap();
         assert_eq!(resp.status(), 405);
@@ -119,7 +125,10 @@ mod tests {
         let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
         assert_eq!(v["code"], "method_not_allowed");
 
-        let resp = app.oneshot(Request::builder().uri("/nope").body(Body::empty()).unwrap()).await.unwrap();
+        let resp = app
+            .oneshot(Request::builder().uri("/nope").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
         assert_eq!(resp.status(), 404);
         let body = axum::body::to_bytes(resp.into_body(), 1 << 16).await.unwrap();
         let v: serde_json::Value = serde_json::from_slice(&body).unwrap();

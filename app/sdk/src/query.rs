@@ -46,7 +46,10 @@ impl QueryParams {
             Some(raw) => match raw.parse::<u32>() {
                 Ok(v) if (min..=max).contains(&v) => Ok(v),
                 _ if max == u32::MAX => Err(AppError::invalid(name, format!("must be a whole number ≥ {min}"))),
-                _ => Err(AppError::invalid(name, format!("must be a whole number from {min} to {max}"))),
+                _ => Err(AppError::invalid(
+                    name,
+                    format!("must be a whole number from {min} to {max}"),
+                )),
             },
         }
     }
@@ -60,15 +63,27 @@ impl QueryParams {
             Some((n, d)) => (n.trim(), Some(d.trim())),
             None => (raw.trim(), None),
         };
-        let field = fields.iter().find(|(n, _)| *n == name).map(|(_, f)| *f).ok_or_else(|| {
-            let names: Vec<&str> = fields.iter().map(|(n, _)| *n).collect();
-            AppError::invalid("orderBy", format!("unknown field {name:?}; use one of {}", names.join(", ")))
-        })?;
+        let field = fields
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, f)| *f)
+            .ok_or_else(|| {
+                let names: Vec<&str> = fields.iter().map(|(n, _)| *n).collect();
+                AppError::invalid(
+                    "orderBy",
+                    format!("unknown field {name:?}; use one of {}", names.join(", ")),
+                )
+            })?;
         let direction = match dir.map(str::to_ascii_uppercase).as_deref() {
             None => Direction::Asc,
             Some("ASC") => Direction::Asc,
             Some("DESC") => Direction::Desc,
-            Some(other) => return Err(AppError::invalid("orderBy", format!("unknown direction {other:?}; use ASC or DESC"))),
+            Some(other) => {
+                return Err(AppError::invalid(
+                    "orderBy",
+                    format!("unknown direction {other:?}; use ASC or DESC"),
+                ));
+            }
         };
         Ok(OrderBy::new(field, direction))
     }
@@ -82,8 +97,14 @@ impl QueryParams {
         self.get(name).map(str::to_string)
     }
 
-    pub fn parse_with<T, E: std::fmt::Display>(&self, name: &str, f: impl FnOnce(&str) -> Result<T, E>) -> Result<Option<T>, AppError> {
-        self.get(name).map(|raw| f(raw).map_err(|e| AppError::invalid(name, e.to_string()))).transpose()
+    pub fn parse_with<T, E: std::fmt::Display>(
+        &self,
+        name: &str,
+        f: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Result<Option<T>, AppError> {
+        self.get(name)
+            .map(|raw| f(raw).map_err(|e| AppError::invalid(name, e.to_string())))
+            .transpose()
     }
 
     pub fn uuid(&self, name: &str) -> Result<Option<Uuid>, AppError> {
@@ -121,7 +142,10 @@ mod tests {
         Name,
     }
     const FIELDS: [(&str, F); 2] = [("user_id", F::Id), ("name", F::Name)];
-    const DEF: OrderBy<F> = OrderBy { field: F::Id, direction: Direction::Asc };
+    const DEF: OrderBy<F> = OrderBy {
+        field: F::Id,
+        direction: Direction::Asc,
+    };
 
     fn bad_field(r: Result<impl std::fmt::Debug, AppError>) -> String {
         r.unwrap_err().fields[0].field.clone()
@@ -130,7 +154,12 @@ mod tests {
     #[test]
     fn paging_defaults_and_bounds() {
         assert_eq!(QueryParams::default().page().unwrap(), Page::new(1, 10));
-        assert_eq!(QueryParams::from_pairs([("page", "3"), ("rows", "100")]).page().unwrap(), Page::new(3, 100));
+        assert_eq!(
+            QueryParams::from_pairs([("page", "3"), ("rows", "100")])
+                .page()
+                .unwrap(),
+            Page::new(3, 100)
+        );
         assert_eq!(bad_field(QueryParams::from_pairs([("page", "0")]).page()), "page");
         assert_eq!(bad_field(QueryParams::from_pairs([("rows", "101")]).page()), "rows");
         assert_eq!(bad_field(QueryParams::from_pairs([("rows", "ten")]).page()), "rows");
@@ -141,8 +170,14 @@ mod tests {
     fn order_by_parses_field_and_direction() {
         let q = |v| QueryParams::from_pairs([("orderBy", v)]);
         assert_eq!(QueryParams::default().order_by(&FIELDS, DEF).unwrap(), DEF);
-        assert_eq!(q("name").order_by(&FIELDS, DEF).unwrap(), OrderBy::new(F::Name, Direction::Asc));
-        assert_eq!(q("name,desc").order_by(&FIELDS, DEF).unwrap(), OrderBy::new(F::Name, Direction::Desc));
+        assert_eq!(
+            q("name").order_by(&FIELDS, DEF).unwrap(),
+            OrderBy::new(F::Name, Direction::Asc)
+        );
+        assert_eq!(
+            q("name,desc").order_by(&FIELDS, DEF).unwrap(),
+            OrderBy::new(F::Name, Direction::Desc)
+        );
         assert_eq!(bad_field(q("password").order_by(&FIELDS, DEF)), "orderBy");
         assert_eq!(bad_field(q("name,sideways").order_by(&FIELDS, DEF)), "orderBy");
     }

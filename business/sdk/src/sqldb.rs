@@ -152,12 +152,29 @@ impl DbPool {
     }
 
     /// Inserts the documented seed data; rows that already exist are left alone.
+    ///
+    /// Runs on a connection of its own with statement logging off: the seed script
+    /// inlines password hashes, and every other statement is logged (and traced)
+    /// from sqlx's statement events.
     pub async fn seed(&self) -> Result<(), DbError> {
+        use sqlx::{ConnectOptions, Connection};
         match self {
-            DbPool::Postgres(p) => sqlx::raw_sql(PG_SEED).execute(p).await.map(|_| ()),
-            DbPool::Sqlite(p) => sqlx::raw_sql(SQLITE_SEED).execute(p).await.map(|_| ()),
+            DbPool::Postgres(p) => {
+                let opts = p.connect_options().as_ref().clone().disable_statement_logging();
+                let mut conn = opts.connect().await.map_err(DbError::Seed)?;
+                sqlx::raw_sql(PG_SEED).execute(&mut conn).await.map_err(DbError::Seed)?;
+                let _ = conn.close().await;
+            }
+            DbPool::Sqlite(p) => {
+                let opts = p.connect_options().as_ref().clone().disable_statement_logging();
+                let mut conn = opts.connect().await.map_err(DbError::Seed)?;
+                sqlx::raw_sql(SQLITE_SEED)
+                    .execute(&mut conn)
+                    .await
+                    .map_err(DbError::Seed)?;
+                let _ = conn.close().await;
+            }
         }
-        .map_err(DbError::Seed)?;
         Ok(())
     }
 

@@ -22,10 +22,9 @@ use std::time::Duration;
 use opentelemetry::KeyValue;
 use opentelemetry::trace::TracerProvider as _;
 use opentelemetry_sdk::Resource;
-use opentelemetry_sdk::trace::{
-    BatchConfigBuilder, BatchSpanProcessor, SdkTracer, SdkTracerProvider, SpanExporter,
-};
+use opentelemetry_sdk::trace::{BatchConfigBuilder, BatchSpanProcessor, SdkTracer, SdkTracerProvider, SpanExporter};
 use tracing_subscriber::Layer;
+use tracing_subscriber::filter::filter_fn;
 use tracing_subscriber::registry::Registry;
 
 pub use propagation::{extract, inject, span_context, trace_id, traceparent};
@@ -141,17 +140,10 @@ impl Telemetry {
         let exporting = exporter.is_some();
         // Nothing would receive the spans, so record none; trace ids are still made.
         let probability = if exporting { settings.probability } else { 0.0 };
-        let sampler = ProbeAwareSampler::new(
-            probability,
-            exporting,
-            settings.never_sample_routes.iter().cloned(),
-        );
+        let sampler = ProbeAwareSampler::new(probability, exporting, settings.never_sample_routes.iter().cloned());
         let mut resource = Resource::builder().with_service_name(settings.service_name.clone());
         if !settings.service_version.is_empty() {
-            resource = resource.with_attribute(KeyValue::new(
-                "service.version",
-                settings.service_version.clone(),
-            ));
+            resource = resource.with_attribute(KeyValue::new("service.version", settings.service_version.clone()));
         }
         let mut builder = SdkTracerProvider::builder()
             .with_sampler(sampler)
@@ -160,11 +152,8 @@ impl Telemetry {
             let config = BatchConfigBuilder::default()
                 .with_scheduled_delay(settings.export_interval)
                 .build();
-            builder = builder.with_span_processor(
-                BatchSpanProcessor::builder(exporter)
-                    .with_batch_config(config)
-                    .build(),
-            );
+            builder =
+                builder.with_span_processor(BatchSpanProcessor::builder(exporter).with_batch_config(config).build());
         }
         let provider = builder.build();
         let tracer = provider.tracer(settings.service_name.clone());
@@ -189,7 +178,10 @@ impl Telemetry {
             // Thread ids and names say nothing about an async request.
             .with_threads(false);
         let sql = SqlSpans::new(self.tracer.clone(), self.db_system.clone());
-        Box::new(spans.and_then(sql))
+        // The exporter's own gRPC stack must not be traced: with a debug filter its
+        // spans would be exported by the very calls they describe, without end.
+        let not_transport = filter_fn(|meta| !is_transport(meta.target()));
+        Box::new(spans.and_then(sql).with_filter(not_transport))
     }
 
     /// Exports every finished span now.
@@ -200,10 +192,20 @@ impl Telemetry {
     /// Flushes and stops the exporter, waiting at most `timeout`. Call once, at
     /// the very end of `main`.
     pub fn shutdown(&self, timeout: Duration) -> Result<(), String> {
-        self.provider
-            .shutdown_with_timeout(timeout)
-            .map_err(|e| e.to_string())
+        self.provider.shutdown_with_timeout(timeout).map_err(|e| e.to_string())
     }
+}
+
+/// Crates the OTLP exporter runs on, plus the SDK itself.
+fn is_transport(target: &str) -> bool {
+    ["h2", "hyper", "hyper_util", "tonic", "tower", "opentelemetry"]
+        .iter()
+        .any(|t| {
+            target == *t
+                || target
+                    .strip_prefix(t)
+                    .is_some_and(|rest| rest.starts_with("::") || rest.starts_with('_'))
+        })
 }
 
 fn check_probability(p: f64) -> Result<(), OtelError> {

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use opentelemetry::trace::{Link, SpanKind, TraceContextExt, TraceId, TraceState};
+use opentelemetry::trace::{Link, SpanKind, TraceContextExt, TraceId};
 use opentelemetry::{Context, KeyValue};
 use opentelemetry_sdk::trace::{Sampler, SamplingDecision, SamplingResult, ShouldSample};
 
@@ -21,11 +21,7 @@ pub struct ProbeAwareSampler {
 impl ProbeAwareSampler {
     /// `probability` of new traces sampled; `follow_parent` false drops
     /// everything (used when nothing is exported).
-    pub fn new(
-        probability: f64,
-        follow_parent: bool,
-        never_sample_routes: impl IntoIterator<Item = String>,
-    ) -> Self {
+    pub fn new(probability: f64, follow_parent: bool, never_sample_routes: impl IntoIterator<Item = String>) -> Self {
         let inner = if follow_parent {
             Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(probability)))
         } else {
@@ -38,10 +34,9 @@ impl ProbeAwareSampler {
     }
 
     fn is_probe(&self, attributes: &[KeyValue]) -> bool {
-        attributes.iter().any(|kv| {
-            kv.key.as_str() == ROUTE_ATTRIBUTE
-                && self.never.iter().any(|r| *r == kv.value.as_str())
-        })
+        attributes
+            .iter()
+            .any(|kv| kv.key.as_str() == ROUTE_ATTRIBUTE && self.never.iter().any(|r| *r == kv.value.as_str()))
     }
 }
 
@@ -63,16 +58,10 @@ impl ShouldSample for ProbeAwareSampler {
                 trace_state: parent_context
                     .filter(|cx| cx.has_active_span())
                     .map(|cx| cx.span().span_context().trace_state().clone())
-                    .unwrap_or_else(TraceState::default),
+                    .unwrap_or_default(),
             };
         }
-        self.inner.should_sample(
-            parent_context,
-            trace_id,
-            name,
-            span_kind,
-            attributes,
-            links,
-        )
+        self.inner
+            .should_sample(parent_context, trace_id, name, span_kind, attributes, links)
     }
 }

@@ -120,11 +120,7 @@ impl StatementFields {
     /// four-word `summary`; otherwise the summary is the statement.
     fn statement(&self) -> &str {
         let full = self.statement.trim();
-        if full.is_empty() {
-            self.summary.trim()
-        } else {
-            full
-        }
+        if full.is_empty() { self.summary.trim() } else { full }
     }
 }
 
@@ -214,9 +210,10 @@ pub(crate) fn operation_and_table(sql: &str) -> (String, Option<String>) {
         .unwrap_or_else(|| "SQL".to_string());
     let after = |keyword: &str| -> Option<String> {
         let i = words.iter().position(|w| w.eq_ignore_ascii_case(keyword))?;
-        let table: Cow<'_, str> = words.get(i + 1)?.trim_matches(|c: char| {
-            !(c.is_ascii_alphanumeric() || c == '_' || c == '.')
-        }).into();
+        let table: Cow<'_, str> = words
+            .get(i + 1)?
+            .trim_matches(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+            .into();
         (!table.is_empty()).then(|| table.into_owned())
     };
     let table = match operation.as_str() {

@@ -96,7 +96,12 @@ fn request_business_and_sql_spans_nest_in_one_trace() {
     let spans = rec.spans();
     assert_eq!(spans.len(), 3, "{spans:#?}");
 
-    let by_name = |n: &str| spans.iter().find(|s| s.name == n).unwrap_or_else(|| panic!("{n} in {spans:#?}"));
+    let by_name = |n: &str| {
+        spans
+            .iter()
+            .find(|s| s.name == n)
+            .unwrap_or_else(|| panic!("{n} in {spans:#?}"))
+    };
     let req = by_name("GET /v1/users");
     let bus = by_name("userbus.query");
     let sql = by_name("SELECT users");
@@ -115,9 +120,15 @@ fn request_business_and_sql_spans_nest_in_one_trace() {
     );
     assert_eq!(attr(sql, "db.collection.name").unwrap().as_str(), "users");
     assert_eq!(attr(sql, "db.system.name").unwrap().as_str(), "postgresql");
-    assert_eq!(attr(sql, "db.response.returned_rows"), Some(&opentelemetry::Value::I64(1)));
+    assert_eq!(
+        attr(sql, "db.response.returned_rows"),
+        Some(&opentelemetry::Value::I64(1))
+    );
     let took = sql.end_time.duration_since(sql.start_time).unwrap();
-    assert!(took >= Duration::from_millis(1) && took < Duration::from_secs(1), "{took:?}");
+    assert!(
+        took >= Duration::from_millis(1) && took < Duration::from_secs(1),
+        "{took:?}"
+    );
     assert!(sql.end_time <= bus.end_time, "statement ends inside the business call");
 }
 
@@ -148,7 +159,12 @@ fn an_unsampled_caller_exports_nothing_but_keeps_its_trace_id() {
 fn probes_are_never_sampled_even_when_the_caller_asks() {
     let (t, rec) = telemetry(1.0);
     request(&t, PROBE, &HeaderMap::new()).unwrap();
-    request(&t, PROBE, &headers("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")).unwrap();
+    request(
+        &t,
+        PROBE,
+        &headers("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
+    )
+    .unwrap();
     request(&t, "/v1/liveness", &HeaderMap::new()).unwrap();
     t.force_flush().unwrap();
     assert!(rec.spans().is_empty(), "{:#?}", rec.spans());
@@ -178,7 +194,11 @@ fn ratio_decides_for_new_traces() {
 
 #[test]
 fn without_an_endpoint_nothing_is_sampled_but_trace_ids_exist() {
-    let t = Telemetry::new(&Settings { probability: 1.0, ..settings(1.0) }).unwrap();
+    let t = Telemetry::new(&Settings {
+        probability: 1.0,
+        ..settings(1.0)
+    })
+    .unwrap();
     assert!(!t.is_exporting());
     let parent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
     let with_parent = Registry::default().with(t.layer());
@@ -223,7 +243,11 @@ fn propagation_round_trip_and_malformed_input() {
     inject(&cx, &mut out);
     assert_eq!(out["traceparent"], tp);
 
-    for bad in ["garbage", "00-00000000000000000000000000000000-00f067aa0ba902b7-01", "00-4bf92f3577b34da6a3ce929d0e0e4736-zz-01"] {
+    for bad in [
+        "garbage",
+        "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+        "00-4bf92f3577b34da6a3ce929d0e0e4736-zz-01",
+    ] {
         let cx = extract(&headers(bad));
         assert!(!cx.span().span_context().is_valid(), "{bad}");
         let mut out = HeaderMap::new();
@@ -249,7 +273,11 @@ fn statement_text_is_sanitised_and_named() {
         ("SELECT a FROM users WHERE x = $1", "SELECT", Some("users")),
         ("select count(*) from \"products\"", "SELECT", Some("products")),
         ("INSERT INTO audits (a) VALUES ($1)", "INSERT", Some("audits")),
-        ("UPDATE products SET quantity = quantity - $1", "UPDATE", Some("products")),
+        (
+            "UPDATE products SET quantity = quantity - $1",
+            "UPDATE",
+            Some("products"),
+        ),
         ("DELETE FROM sessions WHERE id = ?", "DELETE", Some("sessions")),
         ("BEGIN IMMEDIATE", "BEGIN", None),
         ("WITH x AS (SELECT 1) SELECT * FROM x", "WITH", None),
@@ -263,11 +291,18 @@ fn statement_text_is_sanitised_and_named() {
 #[test]
 fn settings_are_checked() {
     for p in [-0.1, 1.5, f64::NAN] {
-        let err = Telemetry::new(&Settings { probability: p, ..Settings::default() }).unwrap_err();
+        let err = Telemetry::new(&Settings {
+            probability: p,
+            ..Settings::default()
+        })
+        .unwrap_err();
         assert!(matches!(err, OtelError::InvalidProbability(_)), "{p}");
     }
     assert_eq!(endpoint_url("tempo:4317"), "http://tempo:4317");
-    assert_eq!(endpoint_url(" https://tempo.example:4317 "), "https://tempo.example:4317");
+    assert_eq!(
+        endpoint_url(" https://tempo.example:4317 "),
+        "https://tempo.example:4317"
+    );
 }
 
 #[tokio::test]
@@ -282,4 +317,20 @@ async fn an_otlp_endpoint_builds_inside_a_runtime() {
     let _ = tokio::task::spawn_blocking(move || t.shutdown(Duration::from_secs(2)))
         .await
         .unwrap();
+}
+
+#[test]
+fn the_exporters_transport_is_not_traced() {
+    assert!(is_transport("h2::proto") && is_transport("tonic") && is_transport("opentelemetry_sdk"));
+    assert!(!is_transport("userbus") && !is_transport("h2o") && !is_transport("sales_api::mid"));
+    let (t, rec) = telemetry(1.0);
+    // Nested in the logger's own filter, as in the service.
+    let layers = vec![t.layer()].with_filter(tracing_subscriber::EnvFilter::new("trace"));
+    with_default(Registry::default().with(layers), || {
+        let _h2 = tracing::info_span!(target: "h2::proto", "send").entered();
+        let _app = tracing::info_span!("userbus.query").entered();
+    });
+    t.force_flush().unwrap();
+    let names: Vec<_> = rec.spans().iter().map(|s| s.name.to_string()).collect();
+    assert_eq!(names, vec!["userbus.query"]);
 }

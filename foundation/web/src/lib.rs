@@ -8,6 +8,7 @@
 //! [`RequestId`] extension.
 
 mod headers;
+mod ratelimit;
 mod request_id;
 mod shutdown;
 
@@ -15,6 +16,7 @@ use std::net::SocketAddr;
 
 pub use headers::{SecurityHeaders, SecurityHeadersLayer, cors, security_headers};
 pub use request_id::{REQUEST_ID_HEADER, RequestId, RequestIdLayer, SetRequestId, is_valid_request_id};
+pub use ratelimit::{RateLimits, bearer_subject, rate_limit};
 pub use shutdown::{Shutdown, signal};
 
 /// Serves `router` on `listener` until `shutdown` is triggered, then stops accepting

@@ -11,6 +11,7 @@
 mod db;
 mod fail;
 mod keys;
+mod logfmt;
 mod token;
 mod ttl;
 mod ui;
@@ -160,6 +161,10 @@ enum Command {
         #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=100))]
         rows: u32,
     },
+
+    /// Pretty-print JSON log lines from stdin (the service's and the sidecar's), optionally filtered.
+    #[command(after_help = logfmt::HELP)]
+    Logfmt(logfmt::Args),
 }
 
 const SEED_HELP: &str = "\
@@ -244,6 +249,7 @@ async fn run(cli: Cli, ui: &Ui) -> anyhow::Result<()> {
             let pool = db::connect(&cli.db_url, Open::Existing, ui).await?;
             users::list(&pool, json, sdk::Page::new(page, rows), ui).await
         }
+        Command::Logfmt(args) => logfmt::run(&args),
     }
 }
 

@@ -24,12 +24,18 @@ pub struct Deps {
     // @generator:deps-field
     pub shutdown: web::Shutdown,
     pub counters: Arc<Counters>,
+    pub rate_limits: Option<Arc<web::RateLimits>>,
     pub build: String,
 }
 
 impl Deps {
     /// Builds the business layer on `db` with the keys from the configuration.
-    pub async fn new(config: Config, db: DbPool, keys: keystore::KeyStore, shutdown: web::Shutdown) -> anyhow::Result<Deps> {
+    pub async fn new(
+        config: Config,
+        db: DbPool,
+        keys: keystore::KeyStore,
+        shutdown: web::Shutdown,
+    ) -> anyhow::Result<Deps> {
         let users = userbus::Business::new(userbus::stores::new(&db));
         let audits = auditbus::Business::new(auditbus::stores::new(&db));
         let sessions = sessionbus::Business::new(db.clone(), time::Duration::seconds(config.auth.refresh_ttl_secs));
@@ -41,6 +47,7 @@ impl Deps {
             active_kid: config.auth.active_kid.clone(),
             access_ttl: time::Duration::seconds(config.auth.access_ttl_secs),
         };
+        let config_rate = config.web.rate_limit;
         let auth = Arc::new(Authenticator::new(Arc::new(keys), token, users.clone()).await?);
         Ok(Deps {
             config,
@@ -54,9 +61,25 @@ impl Deps {
             // @generator:deps-init
             shutdown,
             counters: Arc::new(Counters::default()),
+            rate_limits: rate_limits(config_rate),
             build: env!("CARGO_PKG_VERSION").to_string(),
         })
     }
+}
+
+/// Limiters for `SALES_WEB_RATE_LIMIT`, with a task that forgets idle clients.
+fn rate_limits(per_second: u32) -> Option<Arc<web::RateLimits>> {
+    let limits = web::RateLimits::new(std::num::NonZeroU32::new(per_second)?);
+    let weak = Arc::downgrade(&limits);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            let Some(limits) = weak.upgrade() else { break };
+            limits.retain_recent();
+        }
+    });
+    Some(limits)
 }
 
 /// The API router with its full middleware stack.
@@ -64,14 +87,26 @@ pub struct App;
 
 impl App {
     pub fn router(d: &Deps) -> Router {
-        let routes = Router::new()
-            .merge(checkapp::routes(checkapp::CheckState { db: d.db.clone(), build: d.build.clone(), shutdown: d.shutdown.clone() }))
+        let mut api = Router::new()
             .merge(authapp::routes(authapp::AuthState { auth: d.auth.clone(), users: d.users.clone(), sessions: d.sessions.clone() }))
             .merge(userapp::routes(d.users.clone()))
             .merge(auditapp::routes(d.audits.clone()))
             .merge(productapp::routes(d.products.clone()))
             .merge(saleapp::routes(d.sales.clone()))
+            .merge(crate::docs::routes())
             // @generator:routes
+            ;
+        if let Some(limits) = &d.rate_limits {
+            api = api.layer(middleware::from_fn_with_state(limits.clone(), web::rate_limit));
+        }
+        // Probes stay outside the rate limit.
+        let routes = Router::new()
+            .merge(checkapp::routes(checkapp::CheckState {
+                db: d.db.clone(),
+                build: d.build.clone(),
+                shutdown: d.shutdown.clone(),
+            }))
+            .merge(api)
             .fallback(appmid::not_found);
 
         Self::with_middleware(routes, d)
@@ -92,7 +127,10 @@ impl App {
             .layer(Extension(d.auth.clone()))
             .layer(CompressionLayer::new())
             .layer(middleware::from_fn(appmid::json_errors))
-            .layer(middleware::from_fn_with_state(d.counters.clone(), crate::mid::log_request))
+            .layer(middleware::from_fn_with_state(
+                d.counters.clone(),
+                crate::mid::log_request,
+            ))
             .layer(web::cors(&web.cors_allowed_origins))
             .layer(web::security_headers(web.hsts))
             .layer(web::RequestIdLayer::new())

@@ -10,6 +10,7 @@ pub struct Config {
     pub db: DbSection,
     pub auth: AuthConfig,
     pub log: LogConfig,
+    pub tempo: TempoConfig,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -29,6 +30,9 @@ pub struct WebConfig {
     pub cors_allowed_origins: Vec<String>,
     /// Send `Strict-Transport-Security` (only behind TLS).
     pub hsts: bool,
+    /// Requests per second per client IP and per token subject (burst: twice
+    /// that); 0 turns rate limiting off. Probes are never limited.
+    pub rate_limit: u32,
 }
 
 impl Default for WebConfig {
@@ -41,6 +45,7 @@ impl Default for WebConfig {
             body_limit_bytes: 1 << 20,
             cors_allowed_origins: vec!["*".into()],
             hsts: false,
+            rate_limit: 0,
         }
     }
 }
@@ -127,7 +132,13 @@ pub struct LogConfig {
 
 impl Default for LogConfig {
     fn default() -> Self {
-        Self { format: "auto".into(), level: "info,sqlx=warn".into() }
+        // `sqlx::query=debug`: sqlx's per-statement events, which become the SQL
+        // spans of a trace (and DEBUG log lines with the statement text, never its
+        // parameters). The filter applies to logs and traces alike.
+        Self {
+            format: "auto".into(),
+            level: "info,sqlx=warn,sqlx::query=debug".into(),
+        }
     }
 }
 
@@ -135,8 +146,72 @@ impl LogConfig {
     pub fn resolved_format(&self) -> Result<logger::Format, String> {
         use std::io::IsTerminal;
         match self.format.as_str() {
-            "auto" => Ok(if std::io::stdout().is_terminal() { logger::Format::Pretty } else { logger::Format::Json }),
+            "auto" => Ok(if std::io::stdout().is_terminal() {
+                logger::Format::Pretty
+            } else {
+                logger::Format::Json
+            }),
             other => other.parse(),
         }
+    }
+}
+
+/// Trace export (OpenTelemetry over OTLP/gRPC, e.g. to Tempo).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TempoConfig {
+    /// OTLP/gRPC receiver, `host:port` (plaintext), e.g. `tempo:4317`. Empty: no
+    /// export (trace ids are still made, logged and returned in `traceparent`).
+    pub host: String,
+    /// Fraction of new requests traced, 0..=1; a caller's `traceparent` decision
+    /// wins, and liveness/readiness probes are never traced.
+    pub probability: f64,
+    /// `service.name` of the exported spans (what Grafana lists).
+    pub service_name: String,
+}
+
+impl Default for TempoConfig {
+    fn default() -> Self {
+        // The Go kit samples 5 %; compose and the dev cluster set 1.0.
+        Self {
+            host: String::new(),
+            probability: 0.05,
+            service_name: "sales-api".into(),
+        }
+    }
+}
+
+impl TempoConfig {
+    /// Start-up check, naming the key and the reason.
+    pub fn validate(&self) -> Result<(), String> {
+        if !(0.0..=1.0).contains(&self.probability) {
+            return Err(format!(
+                "config key tempo.probability (env SALES_TEMPO_PROBABILITY): {} is not between 0 and 1",
+                self.probability
+            ));
+        }
+        if self.service_name.trim().is_empty() {
+            return Err("config key tempo.service_name (env SALES_TEMPO_SERVICE_NAME): must not be empty".into());
+        }
+        Ok(())
+    }
+}
+
+/// What the tracer provider needs from the whole configuration.
+pub fn otel_settings(cfg: &Config) -> otel::Settings {
+    otel::Settings {
+        endpoint: cfg.tempo.host.clone(),
+        probability: cfg.tempo.probability,
+        service_name: cfg.tempo.service_name.clone(),
+        service_version: env!("CARGO_PKG_VERSION").to_string(),
+        never_sample_routes: crate::mid::PROBE_ROUTES.iter().map(|r| r.to_string()).collect(),
+        db_system: sdk::sqldb::Backend::from_url(&cfg.db.url).map(|b| {
+            match b {
+                sdk::sqldb::Backend::Postgres => "postgresql",
+                sdk::sqldb::Backend::Sqlite => "sqlite",
+            }
+            .to_string()
+        }),
+        ..otel::Settings::default()
     }
 }

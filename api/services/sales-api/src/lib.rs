@@ -5,6 +5,7 @@
 pub mod build;
 pub mod config;
 pub mod debug;
+pub mod docs;
 pub mod mid;
 
 pub use build::{App, Deps};

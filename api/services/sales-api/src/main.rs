@@ -13,7 +13,9 @@ use sdk::sqldb::Backend;
 /// migrated and seeded on first start, signing tokens with the development key in
 /// zarf/keys. Every setting can come from a TOML file or a SALES_* variable.
 #[derive(Parser, Debug)]
-#[command(version, after_help = "\
+#[command(
+    version,
+    after_help = "\
 Configuration (defaults → --config file → environment):
   SALES_WEB_API_HOST        API address                      [0.0.0.0:3000]
   SALES_WEB_DEBUG_HOST      debug server (vars, probes)      [0.0.0.0:3010]
@@ -22,15 +24,18 @@ Configuration (defaults → --config file → environment):
   SALES_AUTH_KEYS_FOLDER    folder of <kid>.pem keys         [zarf/keys]
   SALES_AUTH_ACTIVE_KID     key that signs new tokens        [54bb2165-71e1-41a6-af3e-7da4a0e1e2c1]
   SALES_LOG_FORMAT          json | pretty | auto             [auto]
-  SALES_LOG_LEVEL           tracing filter (RUST_LOG wins)   [info,sqlx=warn]
+  SALES_LOG_LEVEL           tracing filter (RUST_LOG wins)   [info,sqlx=warn,sqlx::query=debug]
+  SALES_TEMPO_HOST          OTLP/gRPC trace receiver         [empty: no export] e.g. tempo:4317
+  SALES_TEMPO_PROBABILITY   share of new requests traced     [0.05]
 The full list is in README.md, section Configuration.
 
 Examples:
   sales-api                                   # embedded SQLite, seeded
   SALES_DB_URL=postgres://postgres@localhost/sales sales-api
-  sales-api --config sales.toml")]
+  sales-api --config sales.toml"
+)]
 struct Cli {
-    /// TOML file with settings (same keys as the env vars, in [web], [db], [auth], [log]).
+    /// TOML file with settings (same keys as the env vars, in [web], [db], [auth], [log], [tempo]).
     #[arg(long, short)]
     config: Option<PathBuf>,
 }
@@ -46,13 +51,40 @@ async fn main() {
 async fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let cfg: Config = config::load("SALES", cli.config.as_deref())?;
-    let format = cfg.log.resolved_format().map_err(|e| anyhow::anyhow!("config key log.format (env SALES_LOG_FORMAT): {e}"))?;
-    let _log = logger::init("sales-api", format, &cfg.log.level, None)?;
+    let format = cfg
+        .log
+        .resolved_format()
+        .map_err(|e| anyhow::anyhow!("config key log.format (env SALES_LOG_FORMAT): {e}"))?;
+    cfg.tempo.validate().map_err(anyhow::Error::msg)?;
+    // Tracing before logging: the logger installs the OpenTelemetry layer beside its
+    // output, so every line of a request carries the request's trace id.
+    let telemetry = otel::Telemetry::new(&sales_api::config::otel_settings(&cfg))
+        .context("setting up trace export (SALES_TEMPO_HOST, SALES_TEMPO_PROBABILITY)")?;
+    let _log = logger::init("sales-api", format, &cfg.log.level, Some(telemetry.layer()))?;
     tracing::info!(config = %config::masked_json(&cfg), version = env!("CARGO_PKG_VERSION"), "starting");
+    if telemetry.is_exporting() {
+        tracing::info!(tempo = %cfg.tempo.host, probability = cfg.tempo.probability, "exporting traces over OTLP/gRPC");
+    } else {
+        tracing::info!("trace export off (SALES_TEMPO_HOST is empty); trace ids are still logged");
+    }
 
+    let result = serve(cfg).await;
+
+    // The spans of the last requests are still batched: send them before exiting.
+    let flush = tokio::task::spawn_blocking(move || telemetry.shutdown(Duration::from_secs(5))).await;
+    if let Ok(Err(e)) = flush {
+        tracing::warn!(error = %e, "could not flush the last spans");
+    }
+    result
+}
+
+async fn serve(cfg: Config) -> anyhow::Result<()> {
     let db_cfg = cfg.db.to_db_config();
     let db = sdk::DbPool::open(&db_cfg).await.with_context(|| {
-        format!("opening the database {} (check SALES_DB_URL)", config::mask_url_password(&db_cfg.url))
+        format!(
+            "opening the database {} (check SALES_DB_URL)",
+            config::mask_url_password(&db_cfg.url)
+        )
     })?;
     if cfg.db.auto_migrate {
         db.migrate().await.context("migrating the database")?;
@@ -81,7 +113,12 @@ async fn run() -> anyhow::Result<()> {
         .with_context(|| format!("binding the API to {} (SALES_WEB_API_HOST)", cfg.web.api_host))?;
     let debug_listener = tokio::net::TcpListener::bind(&cfg.web.debug_host)
         .await
-        .with_context(|| format!("binding the debug server to {} (SALES_WEB_DEBUG_HOST)", cfg.web.debug_host))?;
+        .with_context(|| {
+            format!(
+                "binding the debug server to {} (SALES_WEB_DEBUG_HOST)",
+                cfg.web.debug_host
+            )
+        })?;
     let port = api.local_addr()?.port();
     tracing::info!(
         api = %api.local_addr()?, debug = %debug_listener.local_addr()?,
@@ -90,7 +127,11 @@ async fn run() -> anyhow::Result<()> {
     );
 
     tokio::spawn(web::signal(shutdown.clone()));
-    let debug_task = tokio::spawn(web::serve(debug_listener, sales_api::debug::router(&deps), shutdown.clone()));
+    let debug_task = tokio::spawn(web::serve(
+        debug_listener,
+        sales_api::debug::router(&deps),
+        shutdown.clone(),
+    ));
     let api_task = web::serve(api, App::router(&deps), shutdown.clone());
 
     // Drain in-flight requests, but not forever.

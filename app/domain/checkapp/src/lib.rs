@@ -14,6 +14,15 @@ pub struct CheckState {
     pub shutdown: web::Shutdown,
 }
 
+/// The OpenAPI description of the probes, merged into the service's document.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(liveness, readiness),
+    tags((name = "checks", description = "Probes for orchestrators and load balancers. No authentication, never \
+        rate limited; also served on the debug port."))
+)]
+pub struct ApiDoc;
+
 pub fn routes(state: CheckState) -> Router {
     Router::new()
         .route("/v1/liveness", get(liveness))
@@ -21,9 +30,13 @@ pub fn routes(state: CheckState) -> Router {
         .with_state(state)
 }
 
-#[derive(Debug, Serialize, serde::Deserialize, PartialEq)]
+/// The process is up. Empty fields are omitted; pod fields come from the
+/// `KUBERNETES_*` environment variables.
+#[derive(Debug, Serialize, serde::Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Liveness {
+    /// Always `up`.
+    #[schema(example = "up")]
     pub status: String,
     #[serde(skip_serializing_if = "String::is_empty", default)]
     pub build: String,
@@ -44,6 +57,18 @@ fn env(name: &str) -> String {
     std::env::var(name).unwrap_or_default()
 }
 
+/// Liveness probe.
+///
+/// **Rule: none.** Answers as long as the process serves HTTP; it does not touch
+/// the database.
+#[utoipa::path(
+    get,
+    path = "/v1/liveness",
+    operation_id = "liveness",
+    tag = "checks",
+    security(()),
+    responses((status = 200, description = "The service is up.", body = Liveness))
+)]
 async fn liveness(State(s): State<CheckState>) -> axum::Json<Liveness> {
     axum::Json(Liveness {
         status: "up".into(),
@@ -58,14 +83,37 @@ async fn liveness(State(s): State<CheckState>) -> axum::Json<Liveness> {
 }
 
 fn hostname() -> String {
-    std::fs::read_to_string("/etc/hostname").map(|s| s.trim().to_string()).unwrap_or_default()
+    std::fs::read_to_string("/etc/hostname")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default()
 }
 
-#[derive(Debug, Serialize)]
+/// Ready for traffic.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[schema(as = Readiness)]
 struct Ready {
+    /// Always `ok`.
+    #[schema(example = "ok")]
     status: &'static str,
 }
 
+/// Readiness probe.
+///
+/// **Rule: none.** 200 when the database answers within 1 s. 503 as soon as
+/// shutdown starts, so load balancers stop sending traffic before the listener
+/// closes.
+#[utoipa::path(
+    get,
+    path = "/v1/readiness",
+    operation_id = "readiness",
+    tag = "checks",
+    security(()),
+    responses(
+        (status = 200, description = "Ready.", body = Ready),
+        (status = 503, description = "`unavailable`: the database did not answer within 1 s, or the service is \
+            shutting down.", body = appsdk::errs::ErrorBody),
+    )
+)]
 async fn readiness(State(s): State<CheckState>) -> Result<axum::Json<Ready>, AppError> {
     if s.shutdown.is_shutting_down() {
         return Err(AppError::new(ErrCode::Unavailable, "shutting down"));

@@ -4,4 +4,4 @@ mod model;
 mod route;
 
 pub use model::{AppNewProduct, AppProduct, AppProductView, AppUpdateProduct};
-pub use route::{ORDER_FIELDS, routes, to_app_error};
+pub use route::{ApiDoc, ORDER_FIELDS, routes, to_app_error};

@@ -4,4 +4,4 @@ mod model;
 mod route;
 
 pub use model::{AppNewSale, AppReportRow, AppSale, AppSaleLine};
-pub use route::{ORDER_FIELDS, REPORT_ORDER_FIELDS, routes, to_app_error};
+pub use route::{ApiDoc, ORDER_FIELDS, REPORT_ORDER_FIELDS, routes, to_app_error};

@@ -5,16 +5,25 @@ use types::{Email, Name, Password, Roles};
 use uuid::Uuid;
 
 /// A user as the API shows it: never a password or hash.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
+#[schema(as = User)]
 pub struct AppUser {
     pub id: Uuid,
+    #[schema(example = "Bill Kennedy")]
     pub name: String,
+    /// Stored lowercase.
+    #[schema(example = "bill@example.com")]
     pub email: String,
+    #[schema(value_type = Vec<appsdk::docs::RoleSchema>)]
     pub roles: Vec<String>,
+    /// Omitted when unset.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub department: Option<String>,
+    /// A disabled user cannot log in and their tokens are refused.
     pub enabled: bool,
+    /// Starts at 1, incremented by every change; the `ETag` is this number quoted.
+    #[schema(example = 1)]
     pub version: i64,
     #[serde(with = "time::serde::rfc3339")]
     pub date_created: OffsetDateTime,
@@ -46,7 +55,8 @@ pub(crate) struct Check {
 
 impl Check {
     pub(crate) fn field<T, E: std::fmt::Display>(&mut self, name: &str, r: Result<T, E>) -> Option<T> {
-        r.map_err(|e| self.fields.push(FieldError::new(name, e.to_string()))).ok()
+        r.map_err(|e| self.fields.push(FieldError::new(name, e.to_string())))
+            .ok()
     }
 
     pub(crate) fn fail(&mut self, name: &str, msg: &str) {
@@ -55,7 +65,11 @@ impl Check {
 
     pub(crate) fn finish(mut self) -> Result<(), AppError> {
         self.fields.sort_by(|a, b| a.field.cmp(&b.field));
-        if self.fields.is_empty() { Ok(()) } else { Err(AppError::validation(self.fields)) }
+        if self.fields.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::validation(self.fields))
+        }
     }
 }
 
@@ -77,15 +91,29 @@ fn password_pair(password: &str, confirm: Option<&str>, check: &mut Check) -> Op
     pw
 }
 
-#[derive(Debug, Deserialize)]
+/// The body of `POST /v1/users`. Every bad field is listed in one 400.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(as = NewUser)]
 pub struct AppNewUser {
+    /// 2 to 64 characters after trimming, no control characters.
+    #[schema(example = "Bill Kennedy")]
     pub name: String,
+    /// A valid address of at most 254 characters, unique regardless of case.
+    #[schema(example = "bill@example.com")]
     pub email: String,
+    /// A non-empty subset of ADMIN, USER.
+    #[schema(value_type = Vec<appsdk::docs::RoleSchema>, min_items = 1)]
     pub roles: Vec<String>,
+    /// At most 64 characters; empty or absent means none.
     #[serde(default)]
+    #[schema(example = "IT")]
     pub department: Option<String>,
+    /// 8 to 128 characters.
+    #[schema(example = "gophers123", format = Password)]
     pub password: String,
+    /// Must equal `password`.
+    #[schema(example = "gophers123", format = Password)]
     pub password_confirm: String,
 }
 
@@ -99,21 +127,38 @@ impl AppNewUser {
         let password = password_pair(&self.password, Some(&self.password_confirm), &mut c);
         c.finish()?;
         match (name, email, roles, password) {
-            (Some(name), Some(email), Some(roles), Some(password)) => Ok(userbus::NewUser { name, email, roles, department, password }),
-            _ => Err(AppError::internal(anyhow::anyhow!("validation passed with missing fields"))),
+            (Some(name), Some(email), Some(roles), Some(password)) => Ok(userbus::NewUser {
+                name,
+                email,
+                roles,
+                department,
+                password,
+            }),
+            _ => Err(AppError::internal(anyhow::anyhow!(
+                "validation passed with missing fields"
+            ))),
         }
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// The body of `PUT /v1/users/{user_id}`: every field optional, absent or null
+/// means unchanged.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schema(as = UpdateUser)]
 pub struct AppUpdateUser {
+    /// Same rules as on create.
     pub name: Option<String>,
+    /// Same rules as on create; another user's address is a 409.
     pub email: Option<String>,
     /// An empty string clears the department.
     pub department: Option<String>,
+    /// Both `password` and `passwordConfirm`, or neither.
+    #[schema(format = Password)]
     pub password: Option<String>,
+    #[schema(format = Password)]
     pub password_confirm: Option<String>,
+    /// ADMIN only: a user may not enable or disable themselves (403).
     pub enabled: Option<bool>,
 }
 
@@ -132,20 +177,34 @@ impl AppUpdateUser {
             }
         };
         c.finish()?;
-        Ok(userbus::UpdateUser { name, email, department, password, roles: None, enabled: self.enabled })
+        Ok(userbus::UpdateUser {
+            name,
+            email,
+            department,
+            password,
+            roles: None,
+            enabled: self.enabled,
+        })
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// The body of `PUT /v1/users/role/{user_id}`.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(as = UpdateRoles)]
 pub struct AppUpdateRoles {
+    /// A non-empty subset of ADMIN, USER; replaces the user's roles.
+    #[schema(value_type = Vec<appsdk::docs::RoleSchema>, min_items = 1)]
     pub roles: Vec<String>,
 }
 
 impl AppUpdateRoles {
     pub fn to_bus(self) -> Result<userbus::UpdateUser, AppError> {
         let roles = Roles::parse_all(&self.roles).map_err(|e| AppError::invalid("roles", e.to_string()))?;
-        Ok(userbus::UpdateUser { roles: Some(roles), ..Default::default() })
+        Ok(userbus::UpdateUser {
+            roles: Some(roles),
+            ..Default::default()
+        })
     }
 }
 
@@ -167,16 +226,28 @@ mod tests {
             password: "short".into(),
             password_confirm: "other".into(),
         };
-        assert_eq!(fields(nu.to_bus().unwrap_err()), ["department", "email", "name", "password", "passwordConfirm", "roles"]);
+        assert_eq!(
+            fields(nu.to_bus().unwrap_err()),
+            ["department", "email", "name", "password", "passwordConfirm", "roles"]
+        );
     }
 
     #[test]
     fn update_needs_both_passwords() {
-        let uu = AppUpdateUser { password_confirm: Some("longenough".into()), ..Default::default() };
+        let uu = AppUpdateUser {
+            password_confirm: Some("longenough".into()),
+            ..Default::default()
+        };
         assert_eq!(fields(uu.to_bus().unwrap_err()), ["password"]);
-        let uu = AppUpdateUser { password: Some("longenough".into()), ..Default::default() };
+        let uu = AppUpdateUser {
+            password: Some("longenough".into()),
+            ..Default::default()
+        };
         assert_eq!(fields(uu.to_bus().unwrap_err()), ["passwordConfirm"]);
-        let uu = AppUpdateUser { department: Some(String::new()), ..Default::default() };
+        let uu = AppUpdateUser {
+            department: Some(String::new()),
+            ..Default::default()
+        };
         assert_eq!(uu.to_bus().unwrap().department, Some(None), "empty string clears");
     }
 }

@@ -1,6 +1,9 @@
 use std::{marker::PhantomData, sync::Arc};
 
-use axum::{extract::FromRequestParts, http::{header, request::Parts}};
+use axum::{
+    extract::FromRequestParts,
+    http::{header, request::Parts},
+};
 
 use super::{Authenticator, Claims, Rule};
 use crate::errs::AppError;
@@ -25,17 +28,19 @@ impl<R: Rule, S: Send + Sync> FromRequestParts<S> for Auth<R> {
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, AppError> {
-        let auth = parts
-            .extensions
-            .get::<Arc<Authenticator>>()
-            .cloned()
-            .ok_or_else(|| AppError::internal(anyhow::anyhow!("Authenticator extension missing from the router")))?;
+        let auth =
+            parts.extensions.get::<Arc<Authenticator>>().cloned().ok_or_else(|| {
+                AppError::internal(anyhow::anyhow!("Authenticator extension missing from the router"))
+            })?;
         let header = parts.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
         let claims = auth.authenticate(header).await?;
         if !auth.authz().allows(R::NAME, &claims.roles) {
             return Err(AppError::forbidden());
         }
         parts.extensions.insert(claims.clone());
-        Ok(Auth { claims, _rule: PhantomData })
+        Ok(Auth {
+            claims,
+            _rule: PhantomData,
+        })
     }
 }

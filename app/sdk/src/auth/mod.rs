@@ -50,7 +50,11 @@ impl Claims {
 
     /// OWNER|ADMIN: passes for an admin or for the owner of the entity.
     pub fn require_owner_or_admin(&self, owner: Uuid) -> Result<(), AppError> {
-        if self.is_admin() || self.subject == owner { Ok(()) } else { Err(AppError::forbidden()) }
+        if self.is_admin() || self.subject == owner {
+            Ok(())
+        } else {
+            Err(AppError::forbidden())
+        }
     }
 }
 
@@ -80,7 +84,12 @@ impl Authenticator {
                 keys.kids().collect::<Vec<_>>()
             );
         }
-        Ok(Self { keys, config, users, authz: Authz::new().await? })
+        Ok(Self {
+            keys,
+            config,
+            users,
+            authz: Authz::new().await?,
+        })
     }
 
     pub fn authz(&self) -> &Authz {
@@ -99,7 +108,10 @@ impl Authenticator {
     /// Returns the token and its expiry.
     pub fn issue(&self, user: &userbus::User, kid: Option<&str>) -> anyhow::Result<(String, OffsetDateTime)> {
         let kid = kid.unwrap_or(&self.config.active_kid);
-        let key = self.keys.encoding_key(kid).ok_or_else(|| anyhow::anyhow!("no private key for kid {kid:?}"))?;
+        let key = self
+            .keys
+            .encoding_key(kid)
+            .ok_or_else(|| anyhow::anyhow!("no private key for kid {kid:?}"))?;
         let now = OffsetDateTime::now_utc();
         let exp = now + self.config.access_ttl;
         let claims = TokenClaims {
@@ -157,12 +169,17 @@ impl Authenticator {
         let claims = self.verify_token(token)?;
         let user = match self.users.query_by_id(claims.sub).await {
             Ok(u) => u,
-            Err(userbus::Error::NotFound) => return Err(AppError::unauthenticated("invalid token: user no longer exists")),
+            Err(userbus::Error::NotFound) => {
+                return Err(AppError::unauthenticated("invalid token: user no longer exists"));
+            }
             Err(e) => return Err(AppError::internal(e)),
         };
         if !user.enabled {
             return Err(AppError::unauthenticated("invalid token: user is disabled"));
         }
-        Ok(Claims { subject: user.id, roles: user.roles })
+        Ok(Claims {
+            subject: user.id,
+            roles: user.roles,
+        })
     }
 }

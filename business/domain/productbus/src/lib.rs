@@ -44,18 +44,8 @@ pub trait Storer: Send + Sync {
         audit: &Audit,
     ) -> Result<Product, Error>;
     /// Soft delete: the row stays for the history of past sales.
-    async fn delete(
-        &self,
-        id: Uuid,
-        expected_version: Option<i64>,
-        audit: &Audit,
-    ) -> Result<(), Error>;
-    async fn query(
-        &self,
-        filter: &QueryFilter,
-        order: OrderBy<OrderField>,
-        page: Page,
-    ) -> Result<Vec<Product>, Error>;
+    async fn delete(&self, id: Uuid, expected_version: Option<i64>, audit: &Audit) -> Result<(), Error>;
+    async fn query(&self, filter: &QueryFilter, order: OrderBy<OrderField>, page: Page) -> Result<Vec<Product>, Error>;
     async fn count(&self, filter: &QueryFilter) -> Result<i64, Error>;
     async fn query_by_id(&self, id: Uuid) -> Result<Product, Error>;
     async fn query_view(
@@ -132,18 +122,11 @@ impl Business {
             changes.audit_data(),
             "product updated",
         );
-        self.storer
-            .update(product.id, &changes, expected_version, &audit)
-            .await
+        self.storer.update(product.id, &changes, expected_version, &audit).await
     }
 
     #[tracing::instrument(name = "productbus.delete", skip_all, fields(product_id = %product.id))]
-    pub async fn delete(
-        &self,
-        actor_id: Uuid,
-        product: &Product,
-        expected_version: Option<i64>,
-    ) -> Result<(), Error> {
+    pub async fn delete(&self, actor_id: Uuid, product: &Product, expected_version: Option<i64>) -> Result<(), Error> {
         let audit = Audit::new(
             product.id,
             Domain::Product,
@@ -153,9 +136,7 @@ impl Business {
             serde_json::json!({"userID": product.user_id, "name": product.name}),
             "product deleted",
         );
-        self.storer
-            .delete(product.id, expected_version, &audit)
-            .await
+        self.storer.delete(product.id, expected_version, &audit).await
     }
 
     #[tracing::instrument(name = "productbus.query", skip_all)]

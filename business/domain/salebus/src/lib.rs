@@ -2,6 +2,7 @@
 //! decremented, sale and lines written, audited), and may cancel it later.
 
 mod model;
+pub mod stats;
 pub mod stores;
 
 pub use model::*;
@@ -108,7 +109,11 @@ impl Business {
             now,
             keys_valid_since: now - IDEMPOTENCY_TTL,
         };
-        self.storer.create(&req).await
+        let outcome = self.storer.create(&req).await?;
+        if let CreateOutcome::Created(sale) = &outcome {
+            stats::record(sale);
+        }
+        Ok(outcome)
     }
 
     /// Cancels `sale` and puts its quantities back in stock; `expected_version`

@@ -14,27 +14,49 @@ crate::both_backends!(
 );
 
 fn basic(email: &str, pw: &str) -> String {
-    format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("{email}:{pw}")))
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{email}:{pw}"))
+    )
 }
 
 async fn token_endpoint_basic_auth(app: TestApp) {
     let path = format!("/v1/auth/token/{DEV_KID}");
-    let r = app.send(app.client.get(app.url(&path)).header("Authorization", basic("admin@example.com", "garagesale"))).await;
+    let r = app
+        .send(
+            app.client
+                .get(app.url(&path))
+                .header("Authorization", basic("admin@example.com", "garagesale")),
+        )
+        .await;
     assert_eq!(r.status, 200, "{}", r.body);
     let token = r.body["token"].as_str().unwrap().to_string();
     // The token works.
     assert_eq!(app.get("/v1/users", Some(&token)).await.status, 200);
 
-    let r = app.send(app.client.get(app.url(&path)).header("Authorization", basic("admin@example.com", "wrong-pass"))).await;
+    let r = app
+        .send(
+            app.client
+                .get(app.url(&path))
+                .header("Authorization", basic("admin@example.com", "wrong-pass")),
+        )
+        .await;
     r.assert_error(401, "unauthenticated", None);
     assert_eq!(r.header("www-authenticate"), Some("Bearer"));
     app.get(&path, None).await.assert_error(401, "unauthenticated", None);
-    let r = app.send(app.client.get(app.url("/v1/auth/token/no-such-kid")).header("Authorization", basic("admin@example.com", "garagesale"))).await;
+    let r = app
+        .send(
+            app.client
+                .get(app.url("/v1/auth/token/no-such-kid"))
+                .header("Authorization", basic("admin@example.com", "garagesale")),
+        )
+        .await;
     r.assert_error(404, "not_found", None);
 }
 
 async fn login(app: &TestApp, email: &str, pw: &str) -> crate::harness::Resp {
-    app.post("/v1/auth/login", None, json!({"email": email, "password": pw})).await
+    app.post("/v1/auth/login", None, json!({"email": email, "password": pw}))
+        .await
 }
 
 async fn refresh(app: &TestApp, token: &str) -> crate::harness::Resp {
@@ -47,8 +69,17 @@ async fn login_refresh_rotation_and_reuse_detection(app: TestApp) {
     assert_eq!(r.body["tokenType"], "Bearer");
     assert_eq!(r.body["user"]["id"], ADMIN_ID);
     assert!(r.body["user"].get("passwordHash").is_none() && r.body["user"].get("password").is_none());
-    for k in ["accessToken", "accessTokenExpiresAt", "refreshToken", "refreshTokenExpiresAt"] {
-        assert!(r.body[k].as_str().is_some_and(|s| !s.is_empty()), "{k} missing: {}", r.body);
+    for k in [
+        "accessToken",
+        "accessTokenExpiresAt",
+        "refreshToken",
+        "refreshTokenExpiresAt",
+    ] {
+        assert!(
+            r.body[k].as_str().is_some_and(|s| !s.is_empty()),
+            "{k} missing: {}",
+            r.body
+        );
     }
     let access = r.body["accessToken"].as_str().unwrap();
     assert_eq!(app.get("/v1/users", Some(access)).await.status, 200);
@@ -58,12 +89,19 @@ async fn login_refresh_rotation_and_reuse_detection(app: TestApp) {
     assert_eq!(r2.status, 200, "{}", r2.body);
     let second = r2.body["refreshToken"].as_str().unwrap().to_string();
     assert_ne!(first, second, "refresh token rotates");
-    assert_eq!(app.get("/v1/users", Some(r2.body["accessToken"].as_str().unwrap())).await.status, 200);
+    assert_eq!(
+        app.get("/v1/users", Some(r2.body["accessToken"].as_str().unwrap()))
+            .await
+            .status,
+        200
+    );
 
     // Presenting the used token again revokes the whole session family.
     refresh(&app, &first).await.assert_error(401, "unauthenticated", None);
     refresh(&app, &second).await.assert_error(401, "unauthenticated", None);
-    refresh(&app, "garbage").await.assert_error(401, "unauthenticated", None);
+    refresh(&app, "garbage")
+        .await
+        .assert_error(401, "unauthenticated", None);
 }
 
 async fn logout_ends_the_session(app: TestApp) {
@@ -72,8 +110,12 @@ async fn logout_ends_the_session(app: TestApp) {
     let out = app.post("/v1/auth/logout", None, json!({"refreshToken": rt})).await;
     assert_eq!(out.status, 204);
     refresh(&app, &rt).await.assert_error(401, "unauthenticated", None);
-    app.post("/v1/auth/logout", None, json!({"refreshToken": "unknown"})).await.assert_error(401, "unauthenticated", None);
-    app.post("/v1/auth/logout", None, json!({"refresh": "x"})).await.assert_error(400, "invalid_argument", Some("refresh"));
+    app.post("/v1/auth/logout", None, json!({"refreshToken": "unknown"}))
+        .await
+        .assert_error(401, "unauthenticated", None);
+    app.post("/v1/auth/logout", None, json!({"refresh": "x"}))
+        .await
+        .assert_error(400, "invalid_argument", Some("refresh"));
 }
 
 async fn unknown_email_and_wrong_password_look_the_same(app: TestApp) {
@@ -101,8 +143,23 @@ async fn forged_tokens_are_refused(app: TestApp) {
         jsonwebtoken::encode(&h, &claims, keys.encoding_key(DEV_KID).unwrap()).unwrap()
     };
     let forged = [
-        ("alg none", format!("{}.{}.", b64(&json!({"alg": "none", "typ": "JWT", "kid": DEV_KID})), parts[1])),
-        ("tampered payload", format!("{}.{}.{}", parts[0], b64(&claims("sales-api", now, now + 3600)), parts[2])),
+        (
+            "alg none",
+            format!(
+                "{}.{}.",
+                b64(&json!({"alg": "none", "typ": "JWT", "kid": DEV_KID})),
+                parts[1]
+            ),
+        ),
+        (
+            "tampered payload",
+            format!(
+                "{}.{}.{}",
+                parts[0],
+                b64(&claims("sales-api", now, now + 3600)),
+                parts[2]
+            ),
+        ),
         ("unknown kid", sign(claims("sales-api", now, now + 3600), "other-kid")),
         ("wrong issuer", sign(claims("evil", now, now + 3600), DEV_KID)),
         ("expired", sign(claims("sales-api", now - 7200, now - 3600), DEV_KID)),
@@ -113,7 +170,13 @@ async fn forged_tokens_are_refused(app: TestApp) {
         assert_eq!(r.status, 401, "{name}: {}", r.body);
         assert_eq!(r.body["code"], "unauthenticated", "{name}");
     }
-    let r = app.send(app.client.request(Method::GET, app.url("/v1/users")).header("Authorization", format!("Token {good}"))).await;
+    let r = app
+        .send(
+            app.client
+                .request(Method::GET, app.url("/v1/users"))
+                .header("Authorization", format!("Token {good}")),
+        )
+        .await;
     r.assert_error(401, "unauthenticated", None);
 }
 

@@ -67,10 +67,17 @@ impl Resp {
     pub fn assert_error(&self, status: u16, code: &str, field: Option<&str>) {
         assert_eq!(self.status.as_u16(), status, "body: {}", self.body);
         assert_eq!(self.body["code"], code, "body: {}", self.body);
-        assert!(self.body["message"].as_str().is_some_and(|m| !m.is_empty()), "message missing: {}", self.body);
+        assert!(
+            self.body["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "message missing: {}",
+            self.body
+        );
         match field {
             Some(f) => {
-                let fields: Vec<&str> = self.body["fields"].as_array().map(|a| a.iter().filter_map(|x| x["field"].as_str()).collect()).unwrap_or_default();
+                let fields: Vec<&str> = self.body["fields"]
+                    .as_array()
+                    .map(|a| a.iter().filter_map(|x| x["field"].as_str()).collect())
+                    .unwrap_or_default();
                 assert!(fields.contains(&f), "expected field {f:?} in {}", self.body);
             }
             None => assert!(self.body.get("fields").is_none(), "unexpected fields: {}", self.body),
@@ -96,12 +103,20 @@ impl TestApp {
         tweak(&mut config);
         let keys = keystore::KeyStore::from_dir(&config.auth.keys_folder).expect("dev keys");
         let shutdown = web::Shutdown::new();
-        let deps = Deps::new(config, db.pool.clone(), keys, shutdown.clone()).await.expect("deps");
+        let deps = Deps::new(config, db.pool.clone(), keys, shutdown.clone())
+            .await
+            .expect("deps");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         tokio::spawn(web::serve(listener, App::router(&deps), shutdown.clone()));
         let client = reqwest::Client::builder().no_proxy().build().expect("client");
-        Some(TestApp { addr, client, deps, db, shutdown })
+        Some(TestApp {
+            addr,
+            client,
+            deps,
+            db,
+            shutdown,
+        })
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -146,7 +161,12 @@ impl TestApp {
 
     /// A token for an existing user, signed like the service signs them.
     pub async fn token_for(&self, user_id: &str) -> String {
-        let user = self.deps.users.query_by_id(user_id.parse().unwrap()).await.expect("user exists");
+        let user = self
+            .deps
+            .users
+            .query_by_id(user_id.parse().unwrap())
+            .await
+            .expect("user exists");
         self.deps.auth.issue(&user, None).expect("issue").0
     }
 
@@ -201,7 +221,17 @@ pub struct Case {
 
 impl Case {
     pub fn new(name: &'static str, method: Method, path: impl Into<String>, token: Option<&str>) -> Case {
-        Case { name, method, path: path.into(), token: token.map(str::to_string), body: None, status: 200, code: None, field: None, check: None }
+        Case {
+            name,
+            method,
+            path: path.into(),
+            token: token.map(str::to_string),
+            body: None,
+            status: 200,
+            code: None,
+            field: None,
+            check: None,
+        }
     }
 
     pub fn body(mut self, b: Value) -> Case {
@@ -226,14 +256,24 @@ impl Case {
 /// Runs every case in order, asserting status and body.
 pub async fn run_cases(app: &TestApp, cases: Vec<Case>) {
     for c in cases {
-        let r = app.call(c.method.clone(), &c.path, c.token.as_deref(), c.body.clone()).await;
+        let r = app
+            .call(c.method.clone(), &c.path, c.token.as_deref(), c.body.clone())
+            .await;
         match c.code {
             Some(code) => {
                 assert_eq!(r.status.as_u16(), c.status, "case {:?}: body {}", c.name, r.body);
                 assert_eq!(r.body["code"], code, "case {:?}: body {}", c.name, r.body);
                 if let Some(f) = c.field {
-                    let fields: Vec<&str> = r.body["fields"].as_array().map(|a| a.iter().filter_map(|x| x["field"].as_str()).collect()).unwrap_or_default();
-                    assert!(fields.contains(&f), "case {:?}: expected field {f:?} in {}", c.name, r.body);
+                    let fields: Vec<&str> = r.body["fields"]
+                        .as_array()
+                        .map(|a| a.iter().filter_map(|x| x["field"].as_str()).collect())
+                        .unwrap_or_default();
+                    assert!(
+                        fields.contains(&f),
+                        "case {:?}: expected field {f:?} in {}",
+                        c.name,
+                        r.body
+                    );
                 }
             }
             None => {

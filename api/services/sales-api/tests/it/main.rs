@@ -6,7 +6,9 @@ mod harness;
 mod auth;
 mod checks;
 mod middleware;
-mod users;
+mod observability;
+mod openapi;
 mod products;
 mod sales;
+mod users;
 // @generator:api-test-modules

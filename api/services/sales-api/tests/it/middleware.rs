@@ -12,9 +12,21 @@ crate::both_backends!(
 );
 
 async fn request_id_is_echoed_or_replaced(app: TestApp) {
-    let r = app.send(app.client.get(app.url("/v1/liveness")).header("X-Request-ID", "abc-123_x.y")).await;
+    let r = app
+        .send(
+            app.client
+                .get(app.url("/v1/liveness"))
+                .header("X-Request-ID", "abc-123_x.y"),
+        )
+        .await;
     assert_eq!(r.header("x-request-id"), Some("abc-123_x.y"));
-    let r = app.send(app.client.get(app.url("/v1/liveness")).header("X-Request-ID", "bad id with spaces")).await;
+    let r = app
+        .send(
+            app.client
+                .get(app.url("/v1/liveness"))
+                .header("X-Request-ID", "bad id with spaces"),
+        )
+        .await;
     let id = r.header("x-request-id").unwrap();
     assert_ne!(id, "bad id with spaces");
     assert!(uuid::Uuid::parse_str(id).is_ok());
@@ -30,14 +42,30 @@ async fn unknown_route_and_method_are_json(app: TestApp) {
 
 async fn body_rules_415_413_400(app: TestApp) {
     let admin = app.admin_token().await;
-    let r = app.send(app.client.post(app.url("/v1/users")).bearer_auth(&admin).body("{}")).await;
+    let r = app
+        .send(app.client.post(app.url("/v1/users")).bearer_auth(&admin).body("{}"))
+        .await;
     r.assert_error(415, "unsupported_media_type", None);
     let big = "x".repeat(2 << 20);
     let r = app
-        .send(app.client.post(app.url("/v1/users")).bearer_auth(&admin).header("content-type", "application/json").body(format!("{{\"name\":\"{big}\"}}")))
+        .send(
+            app.client
+                .post(app.url("/v1/users"))
+                .bearer_auth(&admin)
+                .header("content-type", "application/json")
+                .body(format!("{{\"name\":\"{big}\"}}")),
+        )
         .await;
     r.assert_error(413, "payload_too_large", None);
-    let r = app.send(app.client.post(app.url("/v1/users")).bearer_auth(&admin).header("content-type", "application/json").body("{\"name\":")).await;
+    let r = app
+        .send(
+            app.client
+                .post(app.url("/v1/users"))
+                .bearer_auth(&admin)
+                .header("content-type", "application/json")
+                .body("{\"name\":"),
+        )
+        .await;
     r.assert_error(400, "invalid_argument", Some("body"));
     // Authentication is checked before the body.
     let r = app.send(app.client.post(app.url("/v1/users")).body("{}")).await;
@@ -60,7 +88,10 @@ async fn cors_preflight_allows_api_headers(app: TestApp) {
     let methods = r.header("access-control-allow-methods").unwrap().to_ascii_uppercase();
     assert!(methods.contains("PUT"), "{methods}");
     let headers = r.header("access-control-allow-headers").unwrap().to_ascii_lowercase();
-    assert!(headers.contains("if-match") && headers.contains("authorization"), "{headers}");
+    assert!(
+        headers.contains("if-match") && headers.contains("authorization"),
+        "{headers}"
+    );
 }
 
 async fn security_headers_on_every_response(app: TestApp) {
@@ -68,7 +99,10 @@ async fn security_headers_on_every_response(app: TestApp) {
         assert_eq!(r.header("x-content-type-options"), Some("nosniff"));
         assert_eq!(r.header("x-frame-options"), Some("DENY"));
         assert_eq!(r.header("cache-control"), Some("no-store"));
-        assert!(r.header("strict-transport-security").is_none(), "HSTS is off unless configured");
+        assert!(
+            r.header("strict-transport-security").is_none(),
+            "HSTS is off unless configured"
+        );
     }
 }
 
@@ -89,10 +123,13 @@ mod stack {
     async fn serve_misbehaving(app: &TestApp) -> String {
         let routes = Router::new()
             .route("/panic", get(panicking))
-            .route("/slow", get(|| async {
-                tokio::time::sleep(Duration::from_secs(5)).await;
-                "late"
-            }))
+            .route(
+                "/slow",
+                get(|| async {
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                    "late"
+                }),
+            )
             .route("/big", get(|| async { "garage sale ".repeat(1000) }));
         let router = App::with_middleware(routes, &app.deps);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -116,12 +153,17 @@ mod stack {
 
     #[tokio::test]
     async fn slow_request_is_json_504() {
-        let app = TestApp::start_with(Backend::Sqlite, |c| c.web.request_timeout_ms = 200).await.unwrap();
+        let app = TestApp::start_with(Backend::Sqlite, |c| c.web.request_timeout_ms = 200)
+            .await
+            .unwrap();
         let base = serve_misbehaving(&app).await;
         let started = std::time::Instant::now();
         let r = app.send(app.client.get(format!("{base}/slow"))).await;
         r.assert_error(504, "deadline_exceeded", None);
-        assert!(started.elapsed() < Duration::from_secs(3), "answered at the deadline, not after the handler");
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "answered at the deadline, not after the handler"
+        );
     }
 
     #[tokio::test]
@@ -129,8 +171,57 @@ mod stack {
         let app = TestApp::start(Backend::Sqlite).await.unwrap();
         let base = serve_misbehaving(&app).await;
         let raw = reqwest::Client::builder().no_proxy().build().unwrap();
-        let r = raw.get(format!("{base}/big")).header("Accept-Encoding", "gzip").send().await.unwrap();
-        assert_eq!(r.headers().get("content-encoding").map(|v| v.to_str().unwrap()), Some("gzip"));
-        assert!(r.bytes().await.unwrap().len() < 12_000 / 4, "gzip shrinks repetitive text");
+        let r = raw
+            .get(format!("{base}/big"))
+            .header("Accept-Encoding", "gzip")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.headers().get("content-encoding").map(|v| v.to_str().unwrap()),
+            Some("gzip")
+        );
+        assert!(
+            r.bytes().await.unwrap().len() < 12_000 / 4,
+            "gzip shrinks repetitive text"
+        );
+    }
+}
+
+mod rate_limit {
+    use sdk::sqldb::Backend;
+
+    use crate::harness::TestApp;
+
+    #[tokio::test]
+    async fn over_the_limit_is_429_with_retry_after_and_probes_are_exempt() {
+        let app = TestApp::start_with(Backend::Sqlite, |c| c.web.rate_limit = 1)
+            .await
+            .unwrap();
+        let token = app.admin_token().await;
+        // Rate 1/s, burst 2.
+        for _ in 0..2 {
+            assert_eq!(app.get("/v1/users", Some(&token)).await.status, 200);
+        }
+        let r = app.get("/v1/users", Some(&token)).await;
+        r.assert_error(429, "too_many_requests", None);
+        let retry: u64 = r.header("retry-after").expect("Retry-After").parse().unwrap();
+        assert!((1..=2).contains(&retry), "{retry}");
+        for _ in 0..10 {
+            assert_eq!(
+                app.get("/v1/liveness", None).await.status,
+                200,
+                "probes are never limited"
+            );
+            assert_eq!(app.get("/v1/readiness", None).await.status, 200);
+        }
+    }
+
+    #[tokio::test]
+    async fn off_by_default() {
+        let app = TestApp::start(Backend::Sqlite).await.unwrap();
+        for _ in 0..20 {
+            assert_eq!(app.get("/v1/auth/token/x", None).await.status, 401);
+        }
     }
 }

@@ -16,7 +16,10 @@ crate::both_backends!(
 fn has_items(n: usize) -> impl Fn(&Value) + Send + Sync {
     move |b: &Value| {
         assert_eq!(b["items"].as_array().map(Vec::len), Some(n), "{b}");
-        assert!(b["total"].as_i64().is_some() && b["page"].as_u64().is_some() && b["rowsPerPage"].as_u64().is_some(), "{b}");
+        assert!(
+            b["total"].as_i64().is_some() && b["page"].as_u64().is_some() && b["rowsPerPage"].as_u64().is_some(),
+            "{b}"
+        );
     }
 }
 
@@ -83,7 +86,9 @@ async fn users_table(app: TestApp) {
 
 async fn user_lifecycle_is_audited(app: TestApp) {
     let admin = app.admin_token().await;
-    let r = app.post("/v1/users", Some(&admin), TestApp::new_user_body("Bill@Example.com")).await;
+    let r = app
+        .post("/v1/users", Some(&admin), TestApp::new_user_body("Bill@Example.com"))
+        .await;
     assert_eq!(r.status, 201, "{}", r.body);
     let id = r.body["id"].as_str().unwrap().to_string();
     assert_eq!(r.header("location"), Some(format!("/v1/users/{id}").as_str()));
@@ -93,25 +98,58 @@ async fn user_lifecycle_is_audited(app: TestApp) {
     assert_eq!(r.body["enabled"], true);
 
     // The new user can log in and read themselves, but not the list.
-    let login = app.post("/v1/auth/login", None, json!({"email": "bill@example.com", "password": "gophers123"})).await;
+    let login = app
+        .post(
+            "/v1/auth/login",
+            None,
+            json!({"email": "bill@example.com", "password": "gophers123"}),
+        )
+        .await;
     assert_eq!(login.status, 200, "{}", login.body);
     let token = login.body["accessToken"].as_str().unwrap().to_string();
     assert_eq!(app.get(&format!("/v1/users/{id}"), Some(&token)).await.status, 200);
-    app.get("/v1/users", Some(&token)).await.assert_error(403, "permission_denied", None);
+    app.get("/v1/users", Some(&token))
+        .await
+        .assert_error(403, "permission_denied", None);
 
     // They change their own password; the old one stops working.
-    let r = app.put(&format!("/v1/users/{id}"), Some(&token), json!({"password": "newpassword1", "passwordConfirm": "newpassword1"})).await;
+    let r = app
+        .put(
+            &format!("/v1/users/{id}"),
+            Some(&token),
+            json!({"password": "newpassword1", "passwordConfirm": "newpassword1"}),
+        )
+        .await;
     assert_eq!(r.status, 200, "{}", r.body);
-    let old = app.post("/v1/auth/login", None, json!({"email": "bill@example.com", "password": "gophers123"})).await;
+    let old = app
+        .post(
+            "/v1/auth/login",
+            None,
+            json!({"email": "bill@example.com", "password": "gophers123"}),
+        )
+        .await;
     old.assert_error(401, "unauthenticated", None);
-    assert_eq!(app.post("/v1/auth/login", None, json!({"email": "bill@example.com", "password": "newpassword1"})).await.status, 200);
+    assert_eq!(
+        app.post(
+            "/v1/auth/login",
+            None,
+            json!({"email": "bill@example.com", "password": "newpassword1"})
+        )
+        .await
+        .status,
+        200
+    );
 
     // They delete themselves.
     assert_eq!(app.delete(&format!("/v1/users/{id}"), Some(&token)).await.status, 204);
-    app.get(&format!("/v1/users/{id}"), Some(&admin)).await.assert_error(404, "not_found", None);
+    app.get(&format!("/v1/users/{id}"), Some(&admin))
+        .await
+        .assert_error(404, "not_found", None);
 
     // Every change is in the audit trail, with no secrets.
-    let audits = app.get(&format!("/v1/audits?obj_id={id}&orderBy=timestamp,ASC"), Some(&admin)).await;
+    let audits = app
+        .get(&format!("/v1/audits?obj_id={id}&orderBy=timestamp,ASC"), Some(&admin))
+        .await;
     assert_eq!(audits.status, 200, "{}", audits.body);
     let items = audits.body["items"].as_array().unwrap();
     let actions: Vec<&str> = items.iter().map(|a| a["action"].as_str().unwrap()).collect();
@@ -125,9 +163,15 @@ async fn user_lifecycle_is_audited(app: TestApp) {
     }
     assert_eq!(audits.body["total"], 3);
     // Audits are for admins only; filters are validated.
-    app.get("/v1/audits", Some(&app.user_token().await)).await.assert_error(403, "permission_denied", None);
-    app.get("/v1/audits?obj_domain=CAR", Some(&admin)).await.assert_error(400, "invalid_argument", Some("obj_domain"));
-    let by_actor = app.get(&format!("/v1/audits?actor_id={id}&obj_domain=USER"), Some(&admin)).await;
+    app.get("/v1/audits", Some(&app.user_token().await))
+        .await
+        .assert_error(403, "permission_denied", None);
+    app.get("/v1/audits?obj_domain=CAR", Some(&admin))
+        .await
+        .assert_error(400, "invalid_argument", Some("obj_domain"));
+    let by_actor = app
+        .get(&format!("/v1/audits?actor_id={id}&obj_domain=USER"), Some(&admin))
+        .await;
     assert_eq!(by_actor.body["total"], 2, "{}", by_actor.body);
 }
 
@@ -136,7 +180,13 @@ async fn if_match_and_etag(app: TestApp) {
     let path = format!("/v1/users/{USER_ID}");
     let r = app.get(&path, Some(&admin)).await;
     assert_eq!(r.header("etag"), Some("\"1\""));
-    let put = |if_match: &'static str, name: &'static str| app.client.put(app.url(&path)).bearer_auth(&admin).header("If-Match", if_match).json(&json!({"name": name}));
+    let put = |if_match: &'static str, name: &'static str| {
+        app.client
+            .put(app.url(&path))
+            .bearer_auth(&admin)
+            .header("If-Match", if_match)
+            .json(&json!({"name": name}))
+    };
     let r = app.send(put("\"7\"", "Stale")).await;
     r.assert_error(412, "failed_precondition", None);
     let r = app.send(put("\"1\"", "Fresh Name")).await;
@@ -149,7 +199,14 @@ async fn if_match_and_etag(app: TestApp) {
     // A refused change writes nothing, not even an audit row.
     let audits = app.get(&format!("/v1/audits?obj_id={USER_ID}"), Some(&admin)).await;
     assert_eq!(audits.body["total"], 1, "{}", audits.body);
-    let r = app.send(app.client.delete(app.url(&path)).bearer_auth(&admin).header("If-Match", "\"1\"")).await;
+    let r = app
+        .send(
+            app.client
+                .delete(app.url(&path))
+                .bearer_auth(&admin)
+                .header("If-Match", "\"1\""),
+        )
+        .await;
     r.assert_error(412, "failed_precondition", None);
     assert_eq!(app.get(&path, Some(&admin)).await.body["name"], "Fresh Name");
 }
@@ -159,7 +216,12 @@ async fn concurrent_updates_with_same_if_match_one_wins(app: TestApp) {
     let path = format!("/v1/users/{USER_ID}");
     let mut tasks = Vec::new();
     for i in 0..8 {
-        let req = app.client.put(app.url(&path)).bearer_auth(&admin).header("If-Match", "\"1\"").json(&json!({"name": format!("Racer {i}")}));
+        let req = app
+            .client
+            .put(app.url(&path))
+            .bearer_auth(&admin)
+            .header("If-Match", "\"1\"")
+            .json(&json!({"name": format!("Racer {i}")}));
         tasks.push(tokio::spawn(async move { req.send().await.unwrap().status().as_u16() }));
     }
     let mut statuses = Vec::new();
@@ -175,30 +237,68 @@ async fn deleted_or_disabled_users_lose_access(app: TestApp) {
     let admin = app.admin_token().await;
     let (disabled, token_d) = app.create_user(&[Role::User]).await;
     let (deleted, token_x) = app.create_user(&[Role::User]).await;
-    assert_eq!(app.get(&format!("/v1/users/{disabled}"), Some(&token_d)).await.status, 200);
-    let r = app.put(&format!("/v1/users/{disabled}"), Some(&admin), json!({"enabled": false})).await;
+    assert_eq!(
+        app.get(&format!("/v1/users/{disabled}"), Some(&token_d)).await.status,
+        200
+    );
+    let r = app
+        .put(
+            &format!("/v1/users/{disabled}"),
+            Some(&admin),
+            json!({"enabled": false}),
+        )
+        .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(r.body["enabled"], false);
-    app.get(&format!("/v1/users/{disabled}"), Some(&token_d)).await.assert_error(401, "unauthenticated", None);
-    assert_eq!(app.delete(&format!("/v1/users/{deleted}"), Some(&admin)).await.status, 204);
-    app.get(&format!("/v1/users/{deleted}"), Some(&token_x)).await.assert_error(401, "unauthenticated", None);
+    app.get(&format!("/v1/users/{disabled}"), Some(&token_d))
+        .await
+        .assert_error(401, "unauthenticated", None);
+    assert_eq!(
+        app.delete(&format!("/v1/users/{deleted}"), Some(&admin)).await.status,
+        204
+    );
+    app.get(&format!("/v1/users/{deleted}"), Some(&token_x))
+        .await
+        .assert_error(401, "unauthenticated", None);
     // A deleted user's email can be registered again.
-    let email = app.deps.users.query(&Default::default(), userbus::DEFAULT_ORDER, sdk::Page::new(1, 100)).await.unwrap().len();
+    let email = app
+        .deps
+        .users
+        .query(&Default::default(), userbus::DEFAULT_ORDER, sdk::Page::new(1, 100))
+        .await
+        .unwrap()
+        .len();
     assert_eq!(email, 3, "admin, user and the disabled one remain");
 }
 
 async fn list_filters_order_and_paging(app: TestApp) {
     let admin = app.admin_token().await;
     for i in 0..5 {
-        let r = app.post("/v1/users", Some(&admin), TestApp::new_user_body(&format!("paging{i}@example.com"))).await;
+        let r = app
+            .post(
+                "/v1/users",
+                Some(&admin),
+                TestApp::new_user_body(&format!("paging{i}@example.com")),
+            )
+            .await;
         assert_eq!(r.status, 201, "{}", r.body);
     }
-    let r = app.get("/v1/users?rows=3&page=2&orderBy=email,DESC", Some(&admin)).await;
+    let r = app
+        .get("/v1/users?rows=3&page=2&orderBy=email,DESC", Some(&admin))
+        .await;
     assert_eq!(r.body["total"], 7);
     assert_eq!(r.body["page"], 2);
     assert_eq!(r.body["rowsPerPage"], 3);
-    let emails: Vec<&str> = r.body["items"].as_array().unwrap().iter().map(|u| u["email"].as_str().unwrap()).collect();
-    assert_eq!(emails, ["paging2@example.com", "paging1@example.com", "paging0@example.com"]);
+    let emails: Vec<&str> = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["email"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        emails,
+        ["paging2@example.com", "paging1@example.com", "paging0@example.com"]
+    );
 
     let r = app.get("/v1/users?email=USER@example.com", Some(&admin)).await;
     assert_eq!(r.body["total"], 1, "{}", r.body);
@@ -208,8 +308,15 @@ async fn list_filters_order_and_paging(app: TestApp) {
     assert_eq!(r.body["total"], 2, "case-insensitive substring: {}", r.body);
     let r = app.get("/v1/users?name=%25", Some(&admin)).await;
     assert_eq!(r.body["total"], 0, "% is literal: {}", r.body);
-    let r = app.get("/v1/users?start_created_date=2026-01-01T00:00:00Z&end_created_date=2026-01-01T00:00:00Z", Some(&admin)).await;
+    let r = app
+        .get(
+            "/v1/users?start_created_date=2026-01-01T00:00:00Z&end_created_date=2026-01-01T00:00:00Z",
+            Some(&admin),
+        )
+        .await;
     assert_eq!(r.body["total"], 2, "date range is inclusive: {}", r.body);
-    let r = app.get("/v1/users?enabled=true&role=USER&orderBy=name", Some(&admin)).await;
+    let r = app
+        .get("/v1/users?enabled=true&role=USER&orderBy=name", Some(&admin))
+        .await;
     assert_eq!(r.body["total"], 7, "{}", r.body);
 }

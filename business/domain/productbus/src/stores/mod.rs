@@ -24,10 +24,10 @@ pub fn new(pool: &DbPool) -> Arc<dyn Storer> {
 }
 
 /// Every product column, qualified with the alias `p` used by all reads.
-const COLUMNS: &str = "p.product_id, p.user_id, p.name, p.cost_cents, p.quantity, p.version, p.date_created, p.date_updated";
+const COLUMNS: &str =
+    "p.product_id, p.user_id, p.name, p.cost_cents, p.quantity, p.version, p.date_created, p.date_updated";
 /// The same, unqualified, for `RETURNING` (SQLite takes no table prefix there).
-const RETURNING: &str =
-    "product_id, user_id, name, cost_cents, quantity, version, date_created, date_updated";
+const RETURNING: &str = "product_id, user_id, name, cost_cents, quantity, version, date_created, date_updated";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct ProductRow {
@@ -108,11 +108,7 @@ pub(crate) fn insert_sql<DB: Dialect>(p: &Product) -> QueryBuilder<DB> {
 
 /// `UPDATE ... RETURNING` touching only the given fields, guarded by the version
 /// when one is expected: no lost updates between independent fields.
-pub(crate) fn update_sql<DB: Dialect>(
-    id: Uuid,
-    c: &ProductChanges,
-    expected_version: Option<i64>,
-) -> QueryBuilder<DB> {
+pub(crate) fn update_sql<DB: Dialect>(id: Uuid, c: &ProductChanges, expected_version: Option<i64>) -> QueryBuilder<DB> {
     let mut qb = QueryBuilder::new("UPDATE products SET version = version + 1, date_updated = ");
     DB::bind_time(&mut qb, c.date_updated);
     if let Some(v) = &c.name {
@@ -159,9 +155,7 @@ pub(crate) fn delete_sql<DB: Dialect>(
 
 /// Tells a missing product from a version mismatch after a guarded write hit no row.
 pub(crate) fn exists_sql<DB: Dialect>(id: Uuid) -> QueryBuilder<DB> {
-    let mut qb = QueryBuilder::new(
-        "SELECT COUNT(*) FROM products WHERE date_deleted IS NULL AND product_id = ",
-    );
+    let mut qb = QueryBuilder::new("SELECT COUNT(*) FROM products WHERE date_deleted IS NULL AND product_id = ");
     DB::bind_uuid(&mut qb, id);
     qb
 }
@@ -218,10 +212,7 @@ fn push_filter<DB: Dialect>(qb: &mut QueryBuilder<DB>, f: &QueryFilter, view: bo
         } else {
             w.and(
                 qb,
-                &format!(
-                    "p.user_id IN (SELECT user_id FROM users WHERE name {} ",
-                    DB::ILIKE
-                ),
+                &format!("p.user_id IN (SELECT user_id FROM users WHERE name {} ", DB::ILIKE),
             );
         }
         DB::bind_text(qb, like_pattern(v));
@@ -232,11 +223,7 @@ fn push_filter<DB: Dialect>(qb: &mut QueryBuilder<DB>, f: &QueryFilter, view: bo
     }
 }
 
-pub(crate) fn select_sql<DB: Dialect>(
-    f: &QueryFilter,
-    order: OrderBy<OrderField>,
-    page: Page,
-) -> QueryBuilder<DB> {
+pub(crate) fn select_sql<DB: Dialect>(f: &QueryFilter, order: OrderBy<OrderField>, page: Page) -> QueryBuilder<DB> {
     let mut qb = QueryBuilder::new(format!("SELECT {COLUMNS} FROM products p"));
     push_filter(&mut qb, f, false);
     push_order_page(

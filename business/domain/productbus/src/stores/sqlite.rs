@@ -7,8 +7,8 @@ use sqlx::{Sqlite, SqlitePool};
 use uuid::Uuid;
 
 use super::{
-    ProductRow, ProductViewRow, by_id_sql, conflict_or_missing, count_sql, count_view_sql,
-    delete_sql, exists_sql, insert_sql, select_sql, select_view_sql, update_sql,
+    ProductRow, ProductViewRow, by_id_sql, conflict_or_missing, count_sql, count_view_sql, delete_sql, exists_sql,
+    insert_sql, select_sql, select_view_sql, update_sql,
 };
 use crate::{Error, OrderField, Product, ProductChanges, ProductView, QueryFilter, Storer};
 
@@ -26,10 +26,7 @@ impl Store {
 impl Storer for Store {
     async fn create(&self, product: &Product, audit: &Audit) -> Result<(), Error> {
         let mut tx = sdk::sqldb::sqlite_begin_write(&self.pool).await?;
-        insert_sql::<Sqlite>(product)
-            .build()
-            .execute(&mut *tx)
-            .await?;
+        insert_sql::<Sqlite>(product).build().execute(&mut *tx).await?;
         auditbus::stores::sqlite::insert(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(())
@@ -59,12 +56,7 @@ impl Storer for Store {
         Ok(row.into())
     }
 
-    async fn delete(
-        &self,
-        id: Uuid,
-        expected_version: Option<i64>,
-        audit: &Audit,
-    ) -> Result<(), Error> {
+    async fn delete(&self, id: Uuid, expected_version: Option<i64>, audit: &Audit) -> Result<(), Error> {
         let mut tx = sdk::sqldb::sqlite_begin_write(&self.pool).await?;
         let done = delete_sql::<Sqlite>(id, expected_version, audit.timestamp)
             .build()
@@ -82,12 +74,7 @@ impl Storer for Store {
         Ok(())
     }
 
-    async fn query(
-        &self,
-        filter: &QueryFilter,
-        order: OrderBy<OrderField>,
-        page: Page,
-    ) -> Result<Vec<Product>, Error> {
+    async fn query(&self, filter: &QueryFilter, order: OrderBy<OrderField>, page: Page) -> Result<Vec<Product>, Error> {
         let rows: Vec<ProductRow> = select_sql::<Sqlite>(filter, order, page)
             .build_query_as()
             .fetch_all(&self.pool)

@@ -23,10 +23,7 @@ async fn create_then_read_back(env: Env) {
     assert_eq!(p.date_created, p.date_updated);
 
     let got = env.products.query_by_id(p.id).await.unwrap();
-    assert_eq!(
-        got, p,
-        "read back equals what was written (times to the microsecond)"
-    );
+    assert_eq!(got, p, "read back equals what was written (times to the microsecond)");
 
     let audits = env.audits_of(p.id).await;
     assert_eq!(audits.len(), 1);
@@ -65,11 +62,7 @@ async fn update_changes_only_given_fields(env: Env) {
         quantity: Some(0),
         ..Default::default()
     };
-    let p3 = env
-        .products
-        .update(owner.id, &p2, up, Some(2))
-        .await
-        .unwrap();
+    let p3 = env.products.update(owner.id, &p2, up, Some(2)).await.unwrap();
     assert_eq!(
         (p3.name.as_str(), p3.cost.cents(), p3.quantity, p3.version),
         ("Desk Lamp", 450, 0, 3)
@@ -80,10 +73,7 @@ async fn update_changes_only_given_fields(env: Env) {
     let actions: Vec<_> = audits.iter().map(|a| a.action.as_str()).collect();
     assert_eq!(actions, ["created", "updated", "updated"]);
     assert_eq!(audits[1].data, serde_json::json!({"cost": 4.5}));
-    assert_eq!(
-        audits[2].data,
-        serde_json::json!({"name": "Desk Lamp", "quantity": 0})
-    );
+    assert_eq!(audits[2].data, serde_json::json!({"name": "Desk Lamp", "quantity": 0}));
     assert_eq!(audits[2].obj_name, "Desk Lamp");
 }
 
@@ -101,23 +91,11 @@ async fn stale_version_is_refused_without_change_or_audit(env: Env) {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::VersionConflict), "{err:?}");
-    let err = env
-        .products
-        .delete(owner.id, &p, Some(2))
-        .await
-        .unwrap_err();
+    let err = env.products.delete(owner.id, &p, Some(2)).await.unwrap_err();
     assert!(matches!(err, Error::VersionConflict), "{err:?}");
 
-    assert_eq!(
-        env.products.query_by_id(p.id).await.unwrap(),
-        p,
-        "nothing modified"
-    );
-    assert_eq!(
-        env.audits_of(p.id).await.len(),
-        1,
-        "only the create is audited"
-    );
+    assert_eq!(env.products.query_by_id(p.id).await.unwrap(), p, "nothing modified");
+    assert_eq!(env.audits_of(p.id).await.len(), 1, "only the create is audited");
 
     // Unknown product: NotFound, with or without a version.
     let ghost = productbus::Product {
@@ -125,9 +103,7 @@ async fn stale_version_is_refused_without_change_or_audit(env: Env) {
         ..p.clone()
     };
     assert!(matches!(
-        env.products
-            .update(owner.id, &ghost, up.clone(), Some(1))
-            .await,
+        env.products.update(owner.id, &ghost, up.clone(), Some(1)).await,
         Err(Error::NotFound)
     ));
     assert!(matches!(
@@ -149,24 +125,14 @@ async fn delete_hides_the_product(env: Env) {
 
     env.products.delete(admin, &p, Some(1)).await.unwrap();
 
-    assert!(matches!(
-        env.products.query_by_id(p.id).await,
-        Err(Error::NotFound)
-    ));
+    assert!(matches!(env.products.query_by_id(p.id).await, Err(Error::NotFound)));
     let all = env
         .products
-        .query(
-            &QueryFilter::default(),
-            productbus::DEFAULT_ORDER,
-            Page::default(),
-        )
+        .query(&QueryFilter::default(), productbus::DEFAULT_ORDER, Page::default())
         .await
         .unwrap();
     assert_eq!(all.iter().map(|p| p.id).collect::<Vec<_>>(), [keep.id]);
-    assert_eq!(
-        env.products.count(&QueryFilter::default()).await.unwrap(),
-        1
-    );
+    assert_eq!(env.products.count(&QueryFilter::default()).await.unwrap(), 1);
     assert_eq!(
         env.products
             .count(&QueryFilter {
@@ -177,13 +143,7 @@ async fn delete_hides_the_product(env: Env) {
             .unwrap(),
         0
     );
-    assert_eq!(
-        env.products
-            .count_view(&QueryFilter::default())
-            .await
-            .unwrap(),
-        1
-    );
+    assert_eq!(env.products.count_view(&QueryFilter::default()).await.unwrap(), 1);
 
     // A deleted product can be neither changed nor deleted again.
     let up = UpdateProduct {
@@ -203,10 +163,7 @@ async fn delete_hides_the_product(env: Env) {
     let actions: Vec<_> = audits.iter().map(|a| a.action.as_str()).collect();
     assert_eq!(actions, ["created", "deleted"]);
     assert_eq!(audits[1].actor_id, admin);
-    assert_eq!(
-        audits[1].data,
-        serde_json::json!({"userID": owner.id, "name": "Goner"})
-    );
+    assert_eq!(audits[1].data, serde_json::json!({"userID": owner.id, "name": "Goner"}));
 }
 
 async fn concurrent_updates_with_same_version_have_one_winner(env: Env) {
@@ -243,13 +200,7 @@ async fn seed_products_are_the_documented_ones(env: Env) {
     let user = Uuid::parse_str("45b5fbd3-755f-4379-8f07-a58d4a30fa2f").unwrap();
     let admin = Uuid::parse_str("5cf37266-3473-4006-984f-9325122678b7").unwrap();
     let expected = [
-        (
-            "0c2562e6-437b-4d2f-ab6e-68bfb7df24cc",
-            user,
-            "Comic Books",
-            5000,
-            42,
-        ),
+        ("0c2562e6-437b-4d2f-ab6e-68bfb7df24cc", user, "Comic Books", 5000, 42),
         (
             "7267d403-fd2c-4aec-9612-0fdd4cec6c39",
             user,
@@ -257,53 +208,21 @@ async fn seed_products_are_the_documented_ones(env: Env) {
             7500,
             120,
         ),
-        (
-            "d104e1eb-884d-48da-a4f0-e0c624ee7c3a",
-            admin,
-            "Road Bicycle",
-            12000,
-            1,
-        ),
-        (
-            "617f6a5e-db18-465f-ae03-63d2f984ee70",
-            admin,
-            "Coffee Mug",
-            350,
-            10,
-        ),
+        ("d104e1eb-884d-48da-a4f0-e0c624ee7c3a", admin, "Road Bicycle", 12000, 1),
+        ("617f6a5e-db18-465f-ae03-63d2f984ee70", admin, "Coffee Mug", 350, 10),
     ];
     for (id, owner, name, cents, qty) in expected {
-        let p = env
-            .products
-            .query_by_id(Uuid::parse_str(id).unwrap())
-            .await
-            .unwrap();
+        let p = env.products.query_by_id(Uuid::parse_str(id).unwrap()).await.unwrap();
         assert_eq!(
-            (
-                p.user_id,
-                p.name.as_str(),
-                p.cost.cents(),
-                p.quantity,
-                p.version
-            ),
+            (p.user_id, p.name.as_str(), p.cost.cents(), p.quantity, p.version),
             (owner, name, cents, qty, 1)
         );
-        assert_eq!(
-            p.date_created,
-            time::macros::datetime!(2026-01-01 00:00:00 UTC)
-        );
+        assert_eq!(p.date_created, time::macros::datetime!(2026-01-01 00:00:00 UTC));
     }
-    assert_eq!(
-        env.products.count(&QueryFilter::default()).await.unwrap(),
-        4
-    );
+    assert_eq!(env.products.count(&QueryFilter::default()).await.unwrap(), 4);
     let views = env
         .products
-        .query_view(
-            &QueryFilter::default(),
-            productbus::DEFAULT_ORDER,
-            Page::default(),
-        )
+        .query_view(&QueryFilter::default(), productbus::DEFAULT_ORDER, Page::default())
         .await
         .unwrap();
     assert!(

@@ -30,29 +30,17 @@ impl Env {
             department: None,
             password: Password::parse("garagesale").unwrap(),
         };
-        self.users
-            .create(Uuid::nil(), nu)
-            .await
-            .expect("create user")
+        self.users.create(Uuid::nil(), nu).await.expect("create user")
     }
 
-    pub async fn product(
-        &self,
-        owner: Uuid,
-        name: &str,
-        cost_cents: i64,
-        quantity: i64,
-    ) -> Product {
+    pub async fn product(&self, owner: Uuid, name: &str, cost_cents: i64, quantity: i64) -> Product {
         let np = NewProduct {
             user_id: owner,
             name: Name::parse(name).unwrap(),
             cost: Money::from_cents(cost_cents),
             quantity,
         };
-        self.products
-            .create(owner, np)
-            .await
-            .expect("create product")
+        self.products.create(owner, np).await.expect("create product")
     }
 
     /// Audit rows about `obj_id`, oldest first.

@@ -46,10 +46,7 @@ async fn names(env: &Env, f: QueryFilter) -> Vec<String> {
         .unwrap();
     let n = env.products.count(&f).await.unwrap();
     assert_eq!(n, got.len() as i64, "count agrees with query for {f:?}");
-    let mut names: Vec<String> = got
-        .into_iter()
-        .map(|p| p.name.as_str().to_string())
-        .collect();
+    let mut names: Vec<String> = got.into_iter().map(|p| p.name.as_str().to_string()).collect();
     names.sort();
     names
 }
@@ -272,10 +269,7 @@ async fn ordering_and_paging(env: Env) {
     );
     let mut desc = by_id.clone();
     desc.reverse();
-    assert_eq!(
-        ids(q(OrderField::Id, Direction::Desc, Page::new(1, 10)).await),
-        desc
-    );
+    assert_eq!(ids(q(OrderField::Id, Direction::Desc, Page::new(1, 10)).await), desc);
 
     // Cost ascending; the two 20.00 products tie and are ordered by id.
     let i = &fx.items;
@@ -317,22 +311,14 @@ async fn ordering_and_paging(env: Env) {
     let p4 = ids(q(OrderField::Id, Direction::Asc, Page::new(4, 2)).await);
     assert_eq!([p1, p2, p3].concat(), by_id);
     assert!(p4.is_empty());
-    assert_eq!(
-        env.products.count(&all).await.unwrap(),
-        5,
-        "the total ignores paging"
-    );
+    assert_eq!(env.products.count(&all).await.unwrap(), 5, "the total ignores paging");
 }
 
 async fn view_carries_owner_name(env: Env) {
     let fx = fixture(&env).await;
     let views = env
         .products
-        .query_view(
-            &QueryFilter::default(),
-            productbus::DEFAULT_ORDER,
-            Page::new(1, 10),
-        )
+        .query_view(&QueryFilter::default(), productbus::DEFAULT_ORDER, Page::new(1, 10))
         .await
         .unwrap();
     assert_eq!(views.len(), 5);
@@ -354,11 +340,7 @@ async fn view_carries_owner_name(env: Env) {
     };
     let views = env
         .products
-        .query_view(
-            &f,
-            OrderBy::new(OrderField::Cost, Direction::Desc),
-            Page::new(1, 10),
-        )
+        .query_view(&f, OrderBy::new(OrderField::Cost, Direction::Desc), Page::new(1, 10))
         .await
         .unwrap();
     let got: Vec<_> = views.iter().map(|v| v.product.name.as_str()).collect();

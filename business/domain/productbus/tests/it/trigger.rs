@@ -29,11 +29,7 @@ async fn deleting_a_user_removes_their_products(env: Env) {
     assert_eq!(env.products.query_by_id(c.id).await.unwrap(), c);
     let all = env
         .products
-        .query(
-            &QueryFilter::default(),
-            productbus::DEFAULT_ORDER,
-            Page::default(),
-        )
+        .query(&QueryFilter::default(), productbus::DEFAULT_ORDER, Page::default())
         .await
         .unwrap();
     assert_eq!(all.iter().map(|p| p.id).collect::<Vec<_>>(), [c.id]);
@@ -47,30 +43,20 @@ async fn deleting_a_user_removes_their_products(env: Env) {
             .unwrap(),
         0
     );
-    assert_eq!(
-        env.products
-            .count_view(&QueryFilter::default())
-            .await
-            .unwrap(),
-        1
-    );
+    assert_eq!(env.products.count_view(&QueryFilter::default()).await.unwrap(), 1);
 
     // The cascade stamps the user's deletion time and bumps the version.
     let (deleted_at_a, version_a, deleted_at_d, version_d) = match &env.db.pool {
         sdk::DbPool::Postgres(p) => {
             let q = "SELECT date_deleted, version FROM products WHERE product_id = $1";
-            let (ta, va): (time::OffsetDateTime, i64) =
-                sqlx::query_as(q).bind(a.id).fetch_one(p).await.unwrap();
-            let (td, vd): (time::OffsetDateTime, i64) =
-                sqlx::query_as(q).bind(d.id).fetch_one(p).await.unwrap();
+            let (ta, va): (time::OffsetDateTime, i64) = sqlx::query_as(q).bind(a.id).fetch_one(p).await.unwrap();
+            let (td, vd): (time::OffsetDateTime, i64) = sqlx::query_as(q).bind(d.id).fetch_one(p).await.unwrap();
             (ta, va, td, vd)
         }
         sdk::DbPool::Sqlite(p) => {
             let q = "SELECT date_deleted, version FROM products WHERE product_id = ?1";
-            let (ta, va): (time::OffsetDateTime, i64) =
-                sqlx::query_as(q).bind(a.id).fetch_one(p).await.unwrap();
-            let (td, vd): (time::OffsetDateTime, i64) =
-                sqlx::query_as(q).bind(d.id).fetch_one(p).await.unwrap();
+            let (ta, va): (time::OffsetDateTime, i64) = sqlx::query_as(q).bind(a.id).fetch_one(p).await.unwrap();
+            let (td, vd): (time::OffsetDateTime, i64) = sqlx::query_as(q).bind(d.id).fetch_one(p).await.unwrap();
             (ta, va, td, vd)
         }
     };

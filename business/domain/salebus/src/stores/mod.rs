@@ -23,9 +23,8 @@ use types::{Money, Name};
 use uuid::Uuid;
 
 use crate::{
-    CreateOutcome, Error, IdempotencyKey, OrderField, QueryFilter, ReportFilter, ReportOrderField,
-    ReportRow, Sale, SaleLine, SaleRequest, ShortLine, Status, Storer, cancelled_audit,
-    created_audit,
+    CreateOutcome, Error, IdempotencyKey, OrderField, QueryFilter, ReportFilter, ReportOrderField, ReportRow, Sale,
+    SaleLine, SaleRequest, ShortLine, Status, Storer, cancelled_audit, created_audit,
 };
 
 pub fn new(pool: &DbPool) -> Arc<dyn Storer> {
@@ -80,13 +79,8 @@ pub(crate) fn assemble(rows: Vec<SaleRow>, lines: Vec<LineRow>) -> Result<Vec<Sa
     }
     rows.into_iter()
         .map(|r| {
-            let status = Status::parse(&r.status).ok_or_else(|| {
-                anyhow::anyhow!(
-                    "bad status {:?} in database for sale {}",
-                    r.status,
-                    r.sale_id
-                )
-            })?;
+            let status = Status::parse(&r.status)
+                .ok_or_else(|| anyhow::anyhow!("bad status {:?} in database for sale {}", r.status, r.sale_id))?;
             Ok(Sale {
                 id: r.sale_id,
                 user_id: r.user_id,
@@ -145,18 +139,9 @@ impl From<ReportRowDb> for ReportRow {
 #[async_trait]
 pub(crate) trait WriteTx: Send {
     /// Inserts the key row, or takes over a stale one; false when a live row exists.
-    async fn claim_key(
-        &mut self,
-        req: &SaleRequest,
-        key: &IdempotencyKey,
-    ) -> Result<bool, sqlx::Error>;
+    async fn claim_key(&mut self, req: &SaleRequest, key: &IdempotencyKey) -> Result<bool, sqlx::Error>;
     async fn key_row(&mut self, user_id: Uuid, key: &str) -> Result<Option<KeyRow>, sqlx::Error>;
-    async fn complete_key(
-        &mut self,
-        user_id: Uuid,
-        key: &str,
-        sale_id: Uuid,
-    ) -> Result<(), sqlx::Error>;
+    async fn complete_key(&mut self, user_id: Uuid, key: &str, sale_id: Uuid) -> Result<(), sqlx::Error>;
     /// The conditional decrement; `None` when the product is missing or short.
     async fn take_stock(
         &mut self,
@@ -166,12 +151,7 @@ pub(crate) trait WriteTx: Send {
     ) -> Result<Option<Taken>, sqlx::Error>;
     /// Current stock of a live product.
     async fn stock_of(&mut self, product_id: Uuid) -> Result<Option<i64>, sqlx::Error>;
-    async fn restock(
-        &mut self,
-        product_id: Uuid,
-        quantity: i64,
-        now: OffsetDateTime,
-    ) -> Result<(), sqlx::Error>;
+    async fn restock(&mut self, product_id: Uuid, quantity: i64, now: OffsetDateTime) -> Result<(), sqlx::Error>;
     async fn insert_sale(&mut self, sale: &Sale) -> Result<(), sqlx::Error>;
     async fn sale_by_id(&mut self, id: Uuid) -> Result<Option<Sale>, Error>;
     /// COMPLETED → CANCELLED; false when no row matched.
@@ -196,10 +176,7 @@ const KEY_COMPLETED: &str = "COMPLETED";
 /// the committed outcome; on SQLite `BEGIN IMMEDIATE` already serialises them.
 /// Either way at most one sale is made per key, and `IdempotencyInFlight` is
 /// only the answer for a key row that exists without a sale.
-pub(crate) async fn create_in<T: WriteTx>(
-    tx: &mut T,
-    req: &SaleRequest,
-) -> Result<CreateOutcome, Error> {
+pub(crate) async fn create_in<T: WriteTx>(tx: &mut T, req: &SaleRequest) -> Result<CreateOutcome, Error> {
     if let Some(key) = &req.idempotency
         && !tx.claim_key(req, key).await?
     {
@@ -225,15 +202,12 @@ pub(crate) async fn create_in<T: WriteTx>(
     let mut short = Vec::new();
     for i in order {
         let line = req.lines[i];
-        match tx
-            .take_stock(line.product_id, line.quantity, req.now)
-            .await?
-        {
+        match tx.take_stock(line.product_id, line.quantity, req.now).await? {
             Some(t) => {
                 let unit_cost = Money::from_cents(t.cost_cents);
-                let line_total = unit_cost.checked_mul(line.quantity).ok_or_else(|| {
-                    anyhow::anyhow!("line total overflows for product {}", line.product_id)
-                })?;
+                let line_total = unit_cost
+                    .checked_mul(line.quantity)
+                    .ok_or_else(|| anyhow::anyhow!("line total overflows for product {}", line.product_id))?;
                 sold[i] = Some(SaleLine {
                     product_id: line.product_id,
                     seller_id: t.user_id,
@@ -262,10 +236,7 @@ pub(crate) async fn create_in<T: WriteTx>(
         return Err(Error::InsufficientStock { lines: short });
     }
 
-    let lines: Vec<SaleLine> = sold
-        .into_iter()
-        .map(|l| l.expect("every line was sold"))
-        .collect();
+    let lines: Vec<SaleLine> = sold.into_iter().map(|l| l.expect("every line was sold")).collect();
     let total = lines
         .iter()
         .try_fold(Money::from_cents(0), |acc, l| acc.checked_add(l.line_total))
@@ -303,10 +274,7 @@ pub(crate) async fn cancel_in<T: WriteTx>(
             None => Error::NotFound,
             Some(s) if expected_version.is_some_and(|v| v != s.version) => Error::VersionConflict,
             Some(s) if s.status == Status::Cancelled => Error::AlreadyCancelled,
-            Some(_) => {
-                anyhow::anyhow!("sale {id} matched no row but is completed at the expected version")
-                    .into()
-            }
+            Some(_) => anyhow::anyhow!("sale {id} matched no row but is completed at the expected version").into(),
         });
     }
     let sale = tx
@@ -326,10 +294,7 @@ pub(crate) async fn cancel_in<T: WriteTx>(
 
 /// Inserts the key row; a row older than `keys_valid_since` is taken over (the
 /// key is treated as new), a live one is left alone (0 rows affected).
-pub(crate) fn claim_key_sql<DB: Dialect>(
-    req: &SaleRequest,
-    key: &IdempotencyKey,
-) -> QueryBuilder<DB> {
+pub(crate) fn claim_key_sql<DB: Dialect>(req: &SaleRequest, key: &IdempotencyKey) -> QueryBuilder<DB> {
     let mut qb = QueryBuilder::new(
         "INSERT INTO sale_idempotency (user_id, idem_key, request_hash, sale_id, state, date_created) VALUES (",
     );
@@ -349,20 +314,14 @@ pub(crate) fn claim_key_sql<DB: Dialect>(
 }
 
 pub(crate) fn key_row_sql<DB: Dialect>(user_id: Uuid, key: &str) -> QueryBuilder<DB> {
-    let mut qb = QueryBuilder::new(
-        "SELECT request_hash, sale_id, state FROM sale_idempotency WHERE user_id = ",
-    );
+    let mut qb = QueryBuilder::new("SELECT request_hash, sale_id, state FROM sale_idempotency WHERE user_id = ");
     DB::bind_uuid(&mut qb, user_id);
     qb.push(" AND idem_key = ");
     DB::bind_text(&mut qb, key.to_string());
     qb
 }
 
-pub(crate) fn complete_key_sql<DB: Dialect>(
-    user_id: Uuid,
-    key: &str,
-    sale_id: Uuid,
-) -> QueryBuilder<DB> {
+pub(crate) fn complete_key_sql<DB: Dialect>(user_id: Uuid, key: &str, sale_id: Uuid) -> QueryBuilder<DB> {
     let mut qb = QueryBuilder::new(format!(
         "UPDATE sale_idempotency SET state = '{KEY_COMPLETED}', sale_id = "
     ));
@@ -375,11 +334,7 @@ pub(crate) fn complete_key_sql<DB: Dialect>(
 }
 
 /// The atomic decrement: matches only a live product with enough stock.
-pub(crate) fn take_stock_sql<DB: Dialect>(
-    product_id: Uuid,
-    quantity: i64,
-    now: OffsetDateTime,
-) -> QueryBuilder<DB> {
+pub(crate) fn take_stock_sql<DB: Dialect>(product_id: Uuid, quantity: i64, now: OffsetDateTime) -> QueryBuilder<DB> {
     let mut qb = QueryBuilder::new("UPDATE products SET quantity = quantity - ");
     DB::bind_i64(&mut qb, quantity);
     qb.push(", version = version + 1, date_updated = ");
@@ -393,20 +348,14 @@ pub(crate) fn take_stock_sql<DB: Dialect>(
 }
 
 pub(crate) fn stock_of_sql<DB: Dialect>(product_id: Uuid) -> QueryBuilder<DB> {
-    let mut qb = QueryBuilder::new(
-        "SELECT quantity FROM products WHERE date_deleted IS NULL AND product_id = ",
-    );
+    let mut qb = QueryBuilder::new("SELECT quantity FROM products WHERE date_deleted IS NULL AND product_id = ");
     DB::bind_uuid(&mut qb, product_id);
     qb
 }
 
 /// Puts stock back, also on a product deleted since the sale (kept simple: the
 /// units exist again; a deleted product stays hidden either way).
-pub(crate) fn restock_sql<DB: Dialect>(
-    product_id: Uuid,
-    quantity: i64,
-    now: OffsetDateTime,
-) -> QueryBuilder<DB> {
+pub(crate) fn restock_sql<DB: Dialect>(product_id: Uuid, quantity: i64, now: OffsetDateTime) -> QueryBuilder<DB> {
     let mut qb = QueryBuilder::new("UPDATE products SET quantity = quantity + ");
     DB::bind_i64(&mut qb, quantity);
     qb.push(", version = version + 1, date_updated = ");
@@ -476,10 +425,7 @@ pub(crate) fn mark_cancelled_sql<DB: Dialect>(
     DB::bind_time(&mut qb, now);
     qb.push(" WHERE sale_id = ");
     DB::bind_uuid(&mut qb, id);
-    qb.push(format_args!(
-        " AND status = '{}'",
-        Status::Completed.as_str()
-    ));
+    qb.push(format_args!(" AND status = '{}'", Status::Completed.as_str()));
     if let Some(v) = expected_version {
         qb.push(" AND version = ");
         DB::bind_i64(&mut qb, v);
@@ -489,10 +435,8 @@ pub(crate) fn mark_cancelled_sql<DB: Dialect>(
 
 // ---- SQL: reads -----------------------------------------------------------
 
-const SALE_COLUMNS: &str =
-    "s.sale_id, s.user_id, s.status, s.total_cents, s.version, s.date_created, s.date_updated";
-const LINE_COLUMNS: &str =
-    "sale_id, product_id, seller_id, name, quantity, unit_cost_cents, line_total_cents";
+const SALE_COLUMNS: &str = "s.sale_id, s.user_id, s.status, s.total_cents, s.version, s.date_created, s.date_updated";
+const LINE_COLUMNS: &str = "sale_id, product_id, seller_id, name, quantity, unit_cost_cents, line_total_cents";
 
 fn order_column(f: OrderField) -> &'static str {
     match f {
@@ -538,28 +482,16 @@ fn push_filter<DB: Dialect>(qb: &mut QueryBuilder<DB>, f: &QueryFilter) {
         // The line's seller_id is the product's owner, kept at sale time.
         w.and(qb, "(s.user_id = ");
         DB::bind_uuid(qb, v);
-        qb.push(
-            " OR EXISTS (SELECT 1 FROM sale_lines l WHERE l.sale_id = s.sale_id AND l.seller_id = ",
-        );
+        qb.push(" OR EXISTS (SELECT 1 FROM sale_lines l WHERE l.sale_id = s.sale_id AND l.seller_id = ");
         DB::bind_uuid(qb, v);
         qb.push("))");
     }
 }
 
-pub(crate) fn select_sql<DB: Dialect>(
-    f: &QueryFilter,
-    order: OrderBy<OrderField>,
-    page: Page,
-) -> QueryBuilder<DB> {
+pub(crate) fn select_sql<DB: Dialect>(f: &QueryFilter, order: OrderBy<OrderField>, page: Page) -> QueryBuilder<DB> {
     let mut qb = QueryBuilder::new(format!("SELECT {SALE_COLUMNS} FROM sales s"));
     push_filter(&mut qb, f);
-    push_order_page(
-        &mut qb,
-        order_column(order.field),
-        order.direction,
-        "s.sale_id",
-        page,
-    );
+    push_order_page(&mut qb, order_column(order.field), order.direction, "s.sale_id", page);
     qb
 }
 
@@ -570,18 +502,14 @@ pub(crate) fn count_sql<DB: Dialect>(f: &QueryFilter) -> QueryBuilder<DB> {
 }
 
 pub(crate) fn by_id_sql<DB: Dialect>(id: Uuid) -> QueryBuilder<DB> {
-    let mut qb = QueryBuilder::new(format!(
-        "SELECT {SALE_COLUMNS} FROM sales s WHERE s.sale_id = "
-    ));
+    let mut qb = QueryBuilder::new(format!("SELECT {SALE_COLUMNS} FROM sales s WHERE s.sale_id = "));
     DB::bind_uuid(&mut qb, id);
     qb
 }
 
 /// The lines of the given sales (non-empty), in request order.
 pub(crate) fn lines_sql<DB: Dialect>(sale_ids: &[Uuid]) -> QueryBuilder<DB> {
-    let mut qb = QueryBuilder::new(format!(
-        "SELECT {LINE_COLUMNS} FROM sale_lines WHERE sale_id IN ("
-    ));
+    let mut qb = QueryBuilder::new(format!("SELECT {LINE_COLUMNS} FROM sale_lines WHERE sale_id IN ("));
     for (i, id) in sale_ids.iter().enumerate() {
         if i > 0 {
             qb.push(", ");

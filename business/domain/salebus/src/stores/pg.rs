@@ -10,14 +10,13 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::{
-    KeyRow, LineRow, ReportRowDb, SaleRow, Taken, WriteTx, assemble, by_id_sql, cancel_in,
-    claim_key_sql, complete_key_sql, count_sql, create_in, insert_lines_sql, insert_sale_sql,
-    key_row_sql, lines_sql, mark_cancelled_sql, report_count_sql, report_sql, restock_sql,
-    select_sql, stock_of_sql, take_stock_sql,
+    KeyRow, LineRow, ReportRowDb, SaleRow, Taken, WriteTx, assemble, by_id_sql, cancel_in, claim_key_sql,
+    complete_key_sql, count_sql, create_in, insert_lines_sql, insert_sale_sql, key_row_sql, lines_sql,
+    mark_cancelled_sql, report_count_sql, report_sql, restock_sql, select_sql, stock_of_sql, take_stock_sql,
 };
 use crate::{
-    CreateOutcome, Error, IdempotencyKey, OrderField, QueryFilter, ReportFilter, ReportOrderField,
-    ReportRow, Sale, SaleRequest, Storer,
+    CreateOutcome, Error, IdempotencyKey, OrderField, QueryFilter, ReportFilter, ReportOrderField, ReportRow, Sale,
+    SaleRequest, Storer,
 };
 
 pub struct Store {
@@ -35,11 +34,7 @@ struct Tx(Transaction<'static, Postgres>);
 
 #[async_trait]
 impl WriteTx for Tx {
-    async fn claim_key(
-        &mut self,
-        req: &SaleRequest,
-        key: &IdempotencyKey,
-    ) -> Result<bool, sqlx::Error> {
+    async fn claim_key(&mut self, req: &SaleRequest, key: &IdempotencyKey) -> Result<bool, sqlx::Error> {
         let done = claim_key_sql::<Postgres>(req, key)
             .build()
             .execute(&mut *self.0)
@@ -54,12 +49,7 @@ impl WriteTx for Tx {
             .await
     }
 
-    async fn complete_key(
-        &mut self,
-        user_id: Uuid,
-        key: &str,
-        sale_id: Uuid,
-    ) -> Result<(), sqlx::Error> {
+    async fn complete_key(&mut self, user_id: Uuid, key: &str, sale_id: Uuid) -> Result<(), sqlx::Error> {
         complete_key_sql::<Postgres>(user_id, key, sale_id)
             .build()
             .execute(&mut *self.0)
@@ -86,12 +76,7 @@ impl WriteTx for Tx {
             .await
     }
 
-    async fn restock(
-        &mut self,
-        product_id: Uuid,
-        quantity: i64,
-        now: OffsetDateTime,
-    ) -> Result<(), sqlx::Error> {
+    async fn restock(&mut self, product_id: Uuid, quantity: i64, now: OffsetDateTime) -> Result<(), sqlx::Error> {
         restock_sql::<Postgres>(product_id, quantity, now)
             .build()
             .execute(&mut *self.0)
@@ -100,14 +85,8 @@ impl WriteTx for Tx {
     }
 
     async fn insert_sale(&mut self, sale: &Sale) -> Result<(), sqlx::Error> {
-        insert_sale_sql::<Postgres>(sale)
-            .build()
-            .execute(&mut *self.0)
-            .await?;
-        insert_lines_sql::<Postgres>(sale)
-            .build()
-            .execute(&mut *self.0)
-            .await?;
+        insert_sale_sql::<Postgres>(sale).build().execute(&mut *self.0).await?;
+        insert_lines_sql::<Postgres>(sale).build().execute(&mut *self.0).await?;
         Ok(())
     }
 
@@ -166,12 +145,7 @@ impl Storer for Store {
         Ok(sale)
     }
 
-    async fn query(
-        &self,
-        filter: &QueryFilter,
-        order: OrderBy<OrderField>,
-        page: Page,
-    ) -> Result<Vec<Sale>, Error> {
+    async fn query(&self, filter: &QueryFilter, order: OrderBy<OrderField>, page: Page) -> Result<Vec<Sale>, Error> {
         let rows: Vec<SaleRow> = select_sql::<Postgres>(filter, order, page)
             .build_query_as()
             .fetch_all(&self.pool)

@@ -10,14 +10,13 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::{
-    KeyRow, LineRow, ReportRowDb, SaleRow, Taken, WriteTx, assemble, by_id_sql, cancel_in,
-    claim_key_sql, complete_key_sql, count_sql, create_in, insert_lines_sql, insert_sale_sql,
-    key_row_sql, lines_sql, mark_cancelled_sql, report_count_sql, report_sql, restock_sql,
-    select_sql, stock_of_sql, take_stock_sql,
+    KeyRow, LineRow, ReportRowDb, SaleRow, Taken, WriteTx, assemble, by_id_sql, cancel_in, claim_key_sql,
+    complete_key_sql, count_sql, create_in, insert_lines_sql, insert_sale_sql, key_row_sql, lines_sql,
+    mark_cancelled_sql, report_count_sql, report_sql, restock_sql, select_sql, stock_of_sql, take_stock_sql,
 };
 use crate::{
-    CreateOutcome, Error, IdempotencyKey, OrderField, QueryFilter, ReportFilter, ReportOrderField,
-    ReportRow, Sale, SaleRequest, Storer,
+    CreateOutcome, Error, IdempotencyKey, OrderField, QueryFilter, ReportFilter, ReportOrderField, ReportRow, Sale,
+    SaleRequest, Storer,
 };
 
 pub struct Store {
@@ -35,15 +34,8 @@ struct Tx(Transaction<'static, Sqlite>);
 
 #[async_trait]
 impl WriteTx for Tx {
-    async fn claim_key(
-        &mut self,
-        req: &SaleRequest,
-        key: &IdempotencyKey,
-    ) -> Result<bool, sqlx::Error> {
-        let done = claim_key_sql::<Sqlite>(req, key)
-            .build()
-            .execute(&mut *self.0)
-            .await?;
+    async fn claim_key(&mut self, req: &SaleRequest, key: &IdempotencyKey) -> Result<bool, sqlx::Error> {
+        let done = claim_key_sql::<Sqlite>(req, key).build().execute(&mut *self.0).await?;
         Ok(done.rows_affected() == 1)
     }
 
@@ -54,12 +46,7 @@ impl WriteTx for Tx {
             .await
     }
 
-    async fn complete_key(
-        &mut self,
-        user_id: Uuid,
-        key: &str,
-        sale_id: Uuid,
-    ) -> Result<(), sqlx::Error> {
+    async fn complete_key(&mut self, user_id: Uuid, key: &str, sale_id: Uuid) -> Result<(), sqlx::Error> {
         complete_key_sql::<Sqlite>(user_id, key, sale_id)
             .build()
             .execute(&mut *self.0)
@@ -86,12 +73,7 @@ impl WriteTx for Tx {
             .await
     }
 
-    async fn restock(
-        &mut self,
-        product_id: Uuid,
-        quantity: i64,
-        now: OffsetDateTime,
-    ) -> Result<(), sqlx::Error> {
+    async fn restock(&mut self, product_id: Uuid, quantity: i64, now: OffsetDateTime) -> Result<(), sqlx::Error> {
         restock_sql::<Sqlite>(product_id, quantity, now)
             .build()
             .execute(&mut *self.0)
@@ -100,14 +82,8 @@ impl WriteTx for Tx {
     }
 
     async fn insert_sale(&mut self, sale: &Sale) -> Result<(), sqlx::Error> {
-        insert_sale_sql::<Sqlite>(sale)
-            .build()
-            .execute(&mut *self.0)
-            .await?;
-        insert_lines_sql::<Sqlite>(sale)
-            .build()
-            .execute(&mut *self.0)
-            .await?;
+        insert_sale_sql::<Sqlite>(sale).build().execute(&mut *self.0).await?;
+        insert_lines_sql::<Sqlite>(sale).build().execute(&mut *self.0).await?;
         Ok(())
     }
 
@@ -166,12 +142,7 @@ impl Storer for Store {
         Ok(sale)
     }
 
-    async fn query(
-        &self,
-        filter: &QueryFilter,
-        order: OrderBy<OrderField>,
-        page: Page,
-    ) -> Result<Vec<Sale>, Error> {
+    async fn query(&self, filter: &QueryFilter, order: OrderBy<OrderField>, page: Page) -> Result<Vec<Sale>, Error> {
         let rows: Vec<SaleRow> = select_sql::<Sqlite>(filter, order, page)
             .build_query_as()
             .fetch_all(&self.pool)
@@ -180,10 +151,7 @@ impl Storer for Store {
             return Ok(Vec::new());
         }
         let ids: Vec<Uuid> = rows.iter().map(|r| r.sale_id).collect();
-        let lines: Vec<LineRow> = lines_sql::<Sqlite>(&ids)
-            .build_query_as()
-            .fetch_all(&self.pool)
-            .await?;
+        let lines: Vec<LineRow> = lines_sql::<Sqlite>(&ids).build_query_as().fetch_all(&self.pool).await?;
         assemble(rows, lines)
     }
 

@@ -30,11 +30,7 @@ async fn cancel_restores_stock_once(env: Env) {
 
     let err = env.sales.cancel(admin, &cancelled, None).await.unwrap_err();
     assert!(matches!(err, Error::AlreadyCancelled), "{err:?}");
-    let err = env
-        .sales
-        .cancel(admin, &cancelled, Some(2))
-        .await
-        .unwrap_err();
+    let err = env.sales.cancel(admin, &cancelled, Some(2)).await.unwrap_err();
     assert!(matches!(err, Error::AlreadyCancelled), "{err:?}");
     assert_eq!(
         (env.stock(a.id).await, env.stock(b.id).await),
@@ -55,22 +51,11 @@ async fn cancel_checks_version_and_existence(env: Env) {
     let a = env.product(ann.id, "Radio", 1000, 5).await;
     let sale = env.buy(buyer.id, &[(a.id, 1)]).await.unwrap();
 
-    let err = env
-        .sales
-        .cancel(buyer.id, &sale, Some(9))
-        .await
-        .unwrap_err();
+    let err = env.sales.cancel(buyer.id, &sale, Some(9)).await.unwrap_err();
     assert!(matches!(err, Error::VersionConflict), "{err:?}");
-    assert_eq!(
-        env.sales.query_by_id(sale.id).await.unwrap().status,
-        Status::Completed
-    );
+    assert_eq!(env.sales.query_by_id(sale.id).await.unwrap().status, Status::Completed);
     assert_eq!(env.stock(a.id).await, 4);
-    assert_eq!(
-        env.sale_audits().await.len(),
-        1,
-        "a refused cancel is not audited"
-    );
+    assert_eq!(env.sale_audits().await.len(), 1, "a refused cancel is not audited");
 
     let ghost = salebus::Sale {
         id: Uuid::new_v4(),
@@ -95,8 +80,5 @@ async fn cancel_restocks_a_deleted_product(env: Env) {
 
     env.sales.cancel(buyer.id, &sale, None).await.unwrap();
     assert_eq!(env.stock(a.id).await, 5);
-    assert!(
-        env.products.query_by_id(a.id).await.is_err(),
-        "still deleted"
-    );
+    assert!(env.products.query_by_id(a.id).await.is_err(), "still deleted");
 }

@@ -27,19 +27,13 @@ async fn sale_takes_stock_and_records_lines(env: Env) {
     } else {
         (&lamp, &radio)
     };
-    let sale = env
-        .buy(buyer.id, &[(first.id, 2), (second.id, 1)])
-        .await
-        .unwrap();
+    let sale = env.buy(buyer.id, &[(first.id, 2), (second.id, 1)]).await.unwrap();
 
     assert_eq!(sale.user_id, buyer.id);
     assert_eq!(sale.status, Status::Completed);
     assert_eq!(sale.version, 1);
     assert_eq!(sale.lines.len(), 2);
-    assert_eq!(
-        sale.lines[0].product_id, first.id,
-        "lines stay in request order"
-    );
+    assert_eq!(sale.lines[0].product_id, first.id, "lines stay in request order");
     assert_eq!(sale.lines[1].product_id, second.id);
     for (line, p, q) in [(&sale.lines[0], first, 2), (&sale.lines[1], second, 1)] {
         assert_eq!(line.name, p.name);
@@ -71,17 +65,10 @@ async fn sale_takes_stock_and_records_lines(env: Env) {
     let audits = env.sale_audits().await;
     assert_eq!(audits.len(), 1);
     assert_eq!(
-        (
-            audits[0].obj_id,
-            audits[0].action.as_str(),
-            audits[0].actor_id
-        ),
+        (audits[0].obj_id, audits[0].action.as_str(), audits[0].actor_id),
         (sale.id, "created", buyer.id)
     );
-    assert_eq!(
-        audits[0].data["total"],
-        serde_json::json!(sale.total.to_f64())
-    );
+    assert_eq!(audits[0].data["total"], serde_json::json!(sale.total.to_f64()));
     assert_eq!(audits[0].data["lines"].as_array().unwrap().len(), 2);
 
     assert!(matches!(
@@ -100,10 +87,7 @@ async fn insufficient_stock_changes_nothing(env: Env) {
     env.buy(buyer.id, &[(c.id, 1)]).await.unwrap();
     assert_eq!(env.stock(c.id).await, 0);
 
-    let err = env
-        .buy(buyer.id, &[(a.id, 3), (b.id, 5), (c.id, 1)])
-        .await
-        .unwrap_err();
+    let err = env.buy(buyer.id, &[(a.id, 3), (b.id, 5), (c.id, 1)]).await.unwrap_err();
     let Error::InsufficientStock { lines } = err else {
         panic!("expected InsufficientStock, got {err:?}")
     };
@@ -125,11 +109,7 @@ async fn insufficient_stock_changes_nothing(env: Env) {
         ]
     );
 
-    assert_eq!(
-        env.stock(a.id).await,
-        10,
-        "the line that fitted was rolled back too"
-    );
+    assert_eq!(env.stock(a.id).await, 10, "the line that fitted was rolled back too");
     assert_eq!(env.stock(b.id).await, 2);
     assert_eq!(env.products.query_by_id(a.id).await.unwrap().version, 1);
     assert_eq!(env.count_rows("sales").await, 1, "only the first sale");
@@ -153,14 +133,8 @@ async fn missing_or_deleted_product_names_the_line(env: Env) {
     env.products.delete(ann.id, &gone, None).await.unwrap();
     let short = env.product(ann.id, "Short", 100, 0).await;
 
-    let err = env
-        .buy(buyer.id, &[(a.id, 1), (Uuid::new_v4(), 1)])
-        .await
-        .unwrap_err();
-    assert!(
-        matches!(err, Error::ProductNotFound { index: 1 }),
-        "{err:?}"
-    );
+    let err = env.buy(buyer.id, &[(a.id, 1), (Uuid::new_v4(), 1)]).await.unwrap_err();
+    assert!(matches!(err, Error::ProductNotFound { index: 1 }), "{err:?}");
     let err = env
         .buy(buyer.id, &[(a.id, 1), (short.id, 1), (gone.id, 1)])
         .await
@@ -179,11 +153,7 @@ async fn missing_or_deleted_product_names_the_line(env: Env) {
     );
 
     assert_eq!(env.stock(a.id).await, 5);
-    assert_eq!(
-        env.stock(gone.id).await,
-        5,
-        "a deleted product is never sold"
-    );
+    assert_eq!(env.stock(gone.id).await, 5, "a deleted product is never sold");
     assert_eq!(env.count_rows("sales").await, 0);
     assert!(env.sale_audits().await.is_empty());
 }

@@ -45,13 +45,7 @@ async fn same_key_same_request_replays_the_sale(env: Env) {
     };
     let s2 = env.sales.create(buyer.id, with_hash("h1")).await.unwrap();
     assert!(!s2.is_replayed());
-    assert!(
-        env.sales
-            .create(buyer.id, with_hash("h1"))
-            .await
-            .unwrap()
-            .is_replayed()
-    );
+    assert!(env.sales.create(buyer.id, with_hash("h1")).await.unwrap().is_replayed());
     assert!(matches!(
         env.sales.create(buyer.id, with_hash("h2")).await,
         Err(Error::IdempotencyMismatch)

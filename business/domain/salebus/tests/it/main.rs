@@ -40,29 +40,17 @@ impl Env {
             department: None,
             password: Password::parse("garagesale").unwrap(),
         };
-        self.users
-            .create(Uuid::nil(), nu)
-            .await
-            .expect("create user")
+        self.users.create(Uuid::nil(), nu).await.expect("create user")
     }
 
-    pub async fn product(
-        &self,
-        owner: Uuid,
-        name: &str,
-        cost_cents: i64,
-        quantity: i64,
-    ) -> Product {
+    pub async fn product(&self, owner: Uuid, name: &str, cost_cents: i64, quantity: i64) -> Product {
         let np = NewProduct {
             user_id: owner,
             name: Name::parse(name).unwrap(),
             cost: Money::from_cents(cost_cents),
             quantity,
         };
-        self.products
-            .create(owner, np)
-            .await
-            .expect("create product")
+        self.products.create(owner, np).await.expect("create product")
     }
 
     /// A sale without idempotency key.
@@ -76,20 +64,16 @@ impl Env {
     /// Stock as stored, also for deleted products.
     pub async fn stock(&self, product_id: Uuid) -> i64 {
         match self.pool() {
-            DbPool::Postgres(p) => {
-                sqlx::query_scalar("SELECT quantity FROM products WHERE product_id = $1")
-                    .bind(product_id)
-                    .fetch_one(p)
-                    .await
-                    .unwrap()
-            }
-            DbPool::Sqlite(p) => {
-                sqlx::query_scalar("SELECT quantity FROM products WHERE product_id = ?1")
-                    .bind(product_id)
-                    .fetch_one(p)
-                    .await
-                    .unwrap()
-            }
+            DbPool::Postgres(p) => sqlx::query_scalar("SELECT quantity FROM products WHERE product_id = $1")
+                .bind(product_id)
+                .fetch_one(p)
+                .await
+                .unwrap(),
+            DbPool::Sqlite(p) => sqlx::query_scalar("SELECT quantity FROM products WHERE product_id = ?1")
+                .bind(product_id)
+                .fetch_one(p)
+                .await
+                .unwrap(),
         }
     }
 
@@ -120,10 +104,7 @@ pub fn new_sale(buyer: Uuid, lines: &[(Uuid, i64)], key: Option<&str>) -> NewSal
         user_id: buyer,
         lines: lines
             .iter()
-            .map(|&(product_id, quantity)| NewLine {
-                product_id,
-                quantity,
-            })
+            .map(|&(product_id, quantity)| NewLine { product_id, quantity })
             .collect(),
         idempotency_key: key.map(str::to_string),
         request_hash: None,

@@ -70,11 +70,7 @@ async fn visibility_and_filters(env: Env) {
     let [s1, s2, s3, s4] = &fx.s;
     let f = QueryFilter::default;
 
-    assert_eq!(
-        ids(&env, f()).await,
-        sorted(&[s1, s2, s3, s4]),
-        "an admin sees all"
-    );
+    assert_eq!(ids(&env, f()).await, sorted(&[s1, s2, s3, s4]), "an admin sees all");
     // Buyers see what they bought; sellers the sales with their products.
     assert_eq!(
         ids(
@@ -132,17 +128,7 @@ async fn visibility_and_filters(env: Env) {
         sorted(&[])
     );
 
-    assert_eq!(
-        ids(
-            &env,
-            QueryFilter {
-                id: Some(s2.id),
-                ..f()
-            }
-        )
-        .await,
-        sorted(&[s2])
-    );
+    assert_eq!(ids(&env, QueryFilter { id: Some(s2.id), ..f() }).await, sorted(&[s2]));
     assert_eq!(
         ids(
             &env,
@@ -205,20 +191,13 @@ async fn visibility_and_filters(env: Env) {
         user_id: Some(fx.dora),
         ..f()
     };
-    assert_eq!(
-        ids(&env, combined).await,
-        sorted(&[s4]),
-        "filters are ANDed"
-    );
+    assert_eq!(ids(&env, combined).await, sorted(&[s4]), "filters are ANDed");
 
     // Listed sales carry their lines.
     let listed = env
         .sales
         .query(
-            &QueryFilter {
-                id: Some(s3.id),
-                ..f()
-            },
+            &QueryFilter { id: Some(s3.id), ..f() },
             salebus::DEFAULT_ORDER,
             Page::default(),
         )
@@ -250,44 +229,24 @@ async fn ordering_and_paging(env: Env) {
         [s4.id, s3.id, s2.id, s1.id]
     );
     assert_eq!(
-        list(
-            OrderBy::new(OrderField::DateCreated, Direction::Asc),
-            Page::new(1, 10)
-        )
-        .await,
+        list(OrderBy::new(OrderField::DateCreated, Direction::Asc), Page::new(1, 10)).await,
         [s1.id, s2.id, s3.id, s4.id]
     );
     assert_eq!(
-        list(
-            OrderBy::new(OrderField::Id, Direction::Asc),
-            Page::new(1, 10)
-        )
-        .await,
+        list(OrderBy::new(OrderField::Id, Direction::Asc), Page::new(1, 10)).await,
         [s1.id, s2.id, s3.id, s4.id]
     );
     // Totals 10.00, 10.00, 8.00, 30.00: the tie is broken by id.
     assert_eq!(
-        list(
-            OrderBy::new(OrderField::Total, Direction::Asc),
-            Page::new(1, 10)
-        )
-        .await,
+        list(OrderBy::new(OrderField::Total, Direction::Asc), Page::new(1, 10)).await,
         [s3.id, s1.id, s2.id, s4.id]
     );
     assert_eq!(
-        list(
-            OrderBy::new(OrderField::Total, Direction::Desc),
-            Page::new(1, 10)
-        )
-        .await,
+        list(OrderBy::new(OrderField::Total, Direction::Desc), Page::new(1, 10)).await,
         [s4.id, s2.id, s1.id, s3.id]
     );
     assert_eq!(
-        list(
-            OrderBy::new(OrderField::Status, Direction::Asc),
-            Page::new(1, 1)
-        )
-        .await,
+        list(OrderBy::new(OrderField::Status, Direction::Asc), Page::new(1, 1)).await,
         [s4.id],
         "CANCELLED < COMPLETED"
     );
@@ -305,10 +264,6 @@ async fn ordering_and_paging(env: Env) {
     let p1 = list(salebus::DEFAULT_ORDER, Page::new(1, 3)).await;
     let p2 = list(salebus::DEFAULT_ORDER, Page::new(2, 3)).await;
     assert_eq!((p1, p2), (vec![s4.id, s3.id, s2.id], vec![s1.id]));
-    assert!(
-        list(salebus::DEFAULT_ORDER, Page::new(3, 3))
-            .await
-            .is_empty()
-    );
+    assert!(list(salebus::DEFAULT_ORDER, Page::new(3, 3)).await.is_empty());
     assert_eq!(env.sales.count(&all).await.unwrap(), 4);
 }

@@ -109,10 +109,7 @@ async fn same_key_concurrently_sells_once(env: Env) {
         }
     }
     assert_eq!(created.len(), 1, "exactly one sale");
-    assert!(
-        replayed.iter().all(|id| *id == created[0]),
-        "replays return that sale"
-    );
+    assert!(replayed.iter().all(|id| *id == created[0]), "replays return that sale");
     assert_eq!(created.len() + replayed.len() + in_flight, 10);
     assert_eq!(env.stock(pid).await, 7, "stock decremented once");
     assert_eq!(env.count_rows("sales").await, 1);

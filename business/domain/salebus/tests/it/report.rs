@@ -20,10 +20,7 @@ async fn report_sums_completed_sales_per_product(env: Env) {
     let chair = env.product(bob, "Chair", 500, 50).await;
     env.product(bob, "Never Sold", 100, 50).await;
 
-    let first = env
-        .buy(carl, &[(radio.id, 2), (chair.id, 1)])
-        .await
-        .unwrap();
+    let first = env.buy(carl, &[(radio.id, 2), (chair.id, 1)]).await.unwrap();
     env.buy(dora, &[(radio.id, 1), (lamp.id, 4)]).await.unwrap();
     let cancelled = env.buy(dora, &[(chair.id, 10)]).await.unwrap();
     env.sales.cancel(dora, &cancelled, None).await.unwrap();
@@ -38,15 +35,14 @@ async fn report_sums_completed_sales_per_product(env: Env) {
     let lamp = env.products.update(ann, &lamp, up, None).await.unwrap();
     env.products.delete(ann, &lamp, None).await.unwrap();
 
-    let row =
-        |p: Uuid, name: &str, seller: Uuid, seller_name: &str, units: i64, cents: i64| ReportRow {
-            product_id: p,
-            name: Name::parse(name).unwrap(),
-            user_id: seller,
-            user_name: Name::parse(seller_name).unwrap(),
-            units_sold: units,
-            revenue: Money::from_cents(cents),
-        };
+    let row = |p: Uuid, name: &str, seller: Uuid, seller_name: &str, units: i64, cents: i64| ReportRow {
+        product_id: p,
+        name: Name::parse(name).unwrap(),
+        user_id: seller,
+        user_name: Name::parse(seller_name).unwrap(),
+        units_sold: units,
+        revenue: Money::from_cents(cents),
+    };
     let radio_row = row(radio.id, "Radio", ann, "Ann Seller", 3, 3000);
     let chair_row = row(chair.id, "Chair", bob, "Bob Seller", 4, 2000);
     let lamp_row = row(lamp.id, "Desk Lamp", ann, "Ann Seller", 4, 1200);
@@ -62,10 +58,7 @@ async fn report_sums_completed_sales_per_product(env: Env) {
     };
 
     let (rows, n) = report(all.clone(), salebus::DEFAULT_REPORT_ORDER, Page::new(1, 10)).await;
-    assert_eq!(
-        rows,
-        [radio_row.clone(), chair_row.clone(), lamp_row.clone()]
-    );
+    assert_eq!(rows, [radio_row.clone(), chair_row.clone(), lamp_row.clone()]);
     assert_eq!(n, 3, "products never sold are not in the report");
 
     // Units tie (4 and 4): broken by product id in the same direction.
@@ -127,11 +120,7 @@ async fn report_sums_completed_sales_per_product(env: Env) {
         Page::new(1, 10),
     )
     .await;
-    assert_eq!(
-        (rows.len(), n),
-        (0, 0),
-        "a buyer who sells nothing sees nothing"
-    );
+    assert_eq!((rows.len(), n), (0, 0), "a buyer who sells nothing sees nothing");
 
     let until_first = ReportFilter {
         end_created_date: Some(first.date_created),
@@ -149,9 +138,7 @@ async fn report_sums_completed_sales_per_product(env: Env) {
     };
     let (rows, _) = report(after_first, salebus::DEFAULT_REPORT_ORDER, Page::new(1, 10)).await;
     assert_eq!(
-        rows.iter()
-            .map(|r| (r.product_id, r.units_sold))
-            .collect::<Vec<_>>(),
+        rows.iter().map(|r| (r.product_id, r.units_sold)).collect::<Vec<_>>(),
         [(chair.id, 3), (lamp.id, 4), (radio.id, 1)]
     );
 }
