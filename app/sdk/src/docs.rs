@@ -100,6 +100,32 @@ pub struct PageQuery {
     pub rows: Option<u32>,
 }
 
+/// The optional `If-Match` header of the updates, documented once. The pattern is
+/// what [`crate::IfMatch`] accepts.
+pub struct IfMatchHeader;
+
+impl IntoParams for IfMatchHeader {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![
+            ParameterBuilder::new()
+                .name("If-Match")
+                .parameter_in(ParameterIn::Header)
+                .required(Required::False)
+                .description(Some(
+                    "The quoted version from the `ETag`, e.g. `\"3\"`: the change applies only if it is still the \
+                     current version (else 412). `*` or absent: whatever is current. Malformed: 400.",
+                ))
+                .schema(Some(
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .pattern(Some(r#"^(\*|(W/)?("[0-9]{1,18}"|[0-9]{1,18}))$"#))
+                        .examples([serde_json::json!("\"1\"")]),
+                ))
+                .build(),
+        ]
+    }
+}
+
 /// The `orderBy` query parameter, documented from the handler's own field table
 /// and default order, so the list of names cannot drift from the code.
 pub fn order_by_param<F: Copy + PartialEq>(fields: &[(&str, F)], default: OrderBy<F>) -> Parameter {

@@ -96,10 +96,25 @@ impl App {
             .merge(crate::docs::routes())
             // @generator:routes
             ;
+        let max_in_flight = d.config.web.max_in_flight;
+        if max_in_flight > 0 {
+            // Over the limit a request is refused at once (503) instead of queueing:
+            // latency stays bounded under overload and clients can back off.
+            api = api.layer(
+                tower::ServiceBuilder::new()
+                    .layer(axum::error_handling::HandleErrorLayer::new(|_: tower::BoxError| async {
+                        let mut e = appsdk::AppError::new(appsdk::ErrCode::Unavailable, "server is overloaded, retry shortly");
+                        e.retry_after = Some(1);
+                        e
+                    }))
+                    .load_shed()
+                    .concurrency_limit(max_in_flight),
+            );
+        }
         if let Some(limits) = &d.rate_limits {
             api = api.layer(middleware::from_fn_with_state(limits.clone(), web::rate_limit));
         }
-        // Probes stay outside the rate limit.
+        // Probes stay outside the rate limit and the load shedding.
         let routes = Router::new()
             .merge(checkapp::routes(checkapp::CheckState {
                 db: d.db.clone(),

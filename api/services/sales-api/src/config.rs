@@ -33,6 +33,9 @@ pub struct WebConfig {
     /// Requests per second per client IP and per token subject (burst: twice
     /// that); 0 turns rate limiting off. Probes are never limited.
     pub rate_limit: u32,
+    /// API requests handled at once; more are answered 503 at once (load
+    /// shedding). 0 turns it off. Probes are never shed.
+    pub max_in_flight: usize,
 }
 
 impl Default for WebConfig {
@@ -46,6 +49,7 @@ impl Default for WebConfig {
             cors_allowed_origins: vec!["*".into()],
             hsts: false,
             rate_limit: 0,
+            max_in_flight: 512,
         }
     }
 }

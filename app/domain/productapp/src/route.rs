@@ -40,13 +40,13 @@ struct ProductFilter {
     /// Case-insensitive substring of the name.
     name: Option<String>,
     /// Exactly this cost (a decimal with at most 2 decimals, e.g. `19.99`).
-    #[param(value_type = Option<String>, example = "19.99")]
+    #[param(value_type = Option<String>, pattern = r"^-?[0-9]{1,15}(\.[0-9]{1,2})?$", example = "19.99")]
     cost: Option<String>,
     /// Cost at least this (inclusive).
-    #[param(value_type = Option<String>, example = "5")]
+    #[param(value_type = Option<String>, pattern = r"^-?[0-9]{1,15}(\.[0-9]{1,2})?$", example = "5")]
     min_cost: Option<String>,
     /// Cost at most this (inclusive).
-    #[param(value_type = Option<String>, example = "100.50")]
+    #[param(value_type = Option<String>, pattern = r"^-?[0-9]{1,15}(\.[0-9]{1,2})?$", example = "100.50")]
     max_cost: Option<String>,
     /// Exactly this many in stock.
     quantity: Option<i64>,
@@ -253,8 +253,7 @@ async fn create(
     security(("bearerAuth" = [])),
     params(
         ("product_id" = uuid::Uuid, Path, description = "The product's id."),
-        ("If-Match" = Option<String>, Header, nullable = false, description = "The quoted version from the `ETag`, e.g. `\"3\"`; \
-            `*` or absent means the current version."),
+        appsdk::docs::IfMatchHeader,
     ),
     request_body = AppUpdateProduct,
     responses(
@@ -305,8 +304,7 @@ async fn update(
     security(("bearerAuth" = [])),
     params(
         ("product_id" = uuid::Uuid, Path, description = "The product's id."),
-        ("If-Match" = Option<String>, Header, nullable = false, description = "The quoted version from the `ETag`, e.g. `\"3\"`; \
-            `*` or absent means the current version."),
+        appsdk::docs::IfMatchHeader,
     ),
     responses(
         (status = 204, description = "Deleted."),

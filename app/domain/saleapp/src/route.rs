@@ -252,8 +252,7 @@ async fn query_by_id(
     security(("bearerAuth" = [])),
     params(
         ("sale_id" = uuid::Uuid, Path, description = "The sale's id."),
-        ("If-Match" = Option<String>, Header, nullable = false, description = "The quoted version from the `ETag`, e.g. `\"1\"`; \
-            `*` or absent means the current version."),
+        appsdk::docs::IfMatchHeader,
     ),
     responses(
         (status = 200, description = "The cancelled sale.", body = AppSale,

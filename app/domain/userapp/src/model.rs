@@ -97,23 +97,23 @@ fn password_pair(password: &str, confirm: Option<&str>, check: &mut Check) -> Op
 #[schema(as = NewUser)]
 pub struct AppNewUser {
     /// 2 to 64 characters after trimming, no control characters.
-    #[schema(example = "Bill Kennedy")]
+    #[schema(min_length = 2, max_length = 64, example = "Bill Kennedy")]
     pub name: String,
     /// A valid address of at most 254 characters, unique regardless of case.
-    #[schema(example = "bill@example.com")]
+    #[schema(max_length = 254, example = "bill@example.com")]
     pub email: String,
     /// A non-empty subset of ADMIN, USER.
     #[schema(value_type = Vec<appsdk::docs::RoleSchema>, min_items = 1)]
     pub roles: Vec<String>,
     /// At most 64 characters; empty or absent means none.
     #[serde(default)]
-    #[schema(example = "IT")]
+    #[schema(max_length = 64, example = "IT")]
     pub department: Option<String>,
     /// 8 to 128 characters.
-    #[schema(example = "gophers123", format = Password)]
+    #[schema(min_length = 8, max_length = 128, example = "gophers123", format = Password)]
     pub password: String,
     /// Must equal `password`.
-    #[schema(example = "gophers123", format = Password)]
+    #[schema(min_length = 8, max_length = 128, example = "gophers123", format = Password)]
     pub password_confirm: String,
 }
 
@@ -148,15 +148,19 @@ impl AppNewUser {
 #[schema(as = UpdateUser)]
 pub struct AppUpdateUser {
     /// Same rules as on create.
+    #[schema(min_length = 2, max_length = 64)]
     pub name: Option<String>,
     /// Same rules as on create; another user's address is a 409.
+    #[schema(max_length = 254)]
     pub email: Option<String>,
-    /// An empty string clears the department.
+    /// At most 64 characters; an empty string clears the department.
+    #[schema(max_length = 64)]
     pub department: Option<String>,
     /// Both `password` and `passwordConfirm`, or neither.
-    #[schema(format = Password)]
+    #[schema(min_length = 8, max_length = 128, format = Password)]
     pub password: Option<String>,
-    #[schema(format = Password)]
+    /// Must equal `password`.
+    #[schema(min_length = 8, max_length = 128, format = Password)]
     pub password_confirm: Option<String>,
     /// ADMIN only: a user may not enable or disable themselves (403).
     pub enabled: Option<bool>,

@@ -195,8 +195,7 @@ async fn create(
     security(("bearerAuth" = [])),
     params(
         ("user_id" = uuid::Uuid, Path, description = "The user's id."),
-        ("If-Match" = Option<String>, Header, nullable = false, description = "The quoted version from the `ETag`, e.g. `\"3\"`; \
-            `*` or absent means the current version."),
+        appsdk::docs::IfMatchHeader,
     ),
     request_body = AppUpdateUser,
     responses(
@@ -250,8 +249,7 @@ async fn update(
     security(("bearerAuth" = [])),
     params(
         ("user_id" = uuid::Uuid, Path, description = "The user's id."),
-        ("If-Match" = Option<String>, Header, nullable = false, description = "The quoted version from the `ETag`, e.g. `\"3\"`; \
-            `*` or absent means the current version."),
+        appsdk::docs::IfMatchHeader,
     ),
     request_body = AppUpdateRoles,
     responses(
@@ -297,8 +295,7 @@ async fn update_role(
     security(("bearerAuth" = [])),
     params(
         ("user_id" = uuid::Uuid, Path, description = "The user's id."),
-        ("If-Match" = Option<String>, Header, nullable = false, description = "The quoted version from the `ETag`, e.g. `\"3\"`; \
-            `*` or absent means the current version."),
+        appsdk::docs::IfMatchHeader,
     ),
     responses(
         (status = 204, description = "Deleted."),

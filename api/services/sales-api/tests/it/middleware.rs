@@ -225,3 +225,40 @@ mod rate_limit {
         }
     }
 }
+
+mod load_shedding {
+    use serde_json::json;
+    use sdk::sqldb::Backend;
+
+    use crate::harness::TestApp;
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn overload_is_answered_503_at_once_and_probes_still_answer() {
+        let app = TestApp::start_with(Backend::Sqlite, |c| c.web.max_in_flight = 1).await.unwrap();
+        // Logins hash a password (tens of ms each): 16 at once overload a limit of 1.
+        let mut tasks = Vec::new();
+        for _ in 0..16 {
+            let req = app.client.post(app.url("/v1/auth/login")).json(&json!({"email": "user@example.com", "password": "garagesale"}));
+            tasks.push(tokio::spawn(async move {
+                let r = req.send().await.unwrap();
+                let status = r.status().as_u16();
+                (status, r.json::<serde_json::Value>().await.unwrap())
+            }));
+        }
+        let probe = app.get("/v1/liveness", None).await;
+        assert_eq!(probe.status, 200, "probes are never shed");
+        let (mut ok, mut shed) = (0, 0);
+        for t in tasks {
+            let (status, body) = t.await.unwrap();
+            match status {
+                200 => ok += 1,
+                503 => {
+                    assert_eq!(body["code"], "unavailable", "{body}");
+                    shed += 1;
+                }
+                other => panic!("unexpected {other}: {body}"),
+            }
+        }
+        assert!(ok >= 1 && shed >= 1, "ok={ok} shed={shed}");
+    }
+}
