@@ -92,7 +92,7 @@ fn finish(mut fields: Vec<FieldError>, v: Result<(), validator::ValidationErrors
 #[schema(as = NewProduct)]
 pub struct AppNewProduct {
     /// 2 to 64 characters after trimming, no control characters.
-    #[schema(example = "Comic Books")]
+    #[schema(min_length = 2, max_length = 64, example = "Comic Books")]
     pub name: String,
     /// Greater than 0 and at most 1000000, at most 2 decimals.
     #[schema(value_type = appsdk::docs::MoneySchema)]
@@ -128,6 +128,7 @@ impl AppNewProduct {
 #[schema(as = UpdateProduct)]
 pub struct AppUpdateProduct {
     /// 2 to 64 characters after trimming.
+    #[schema(min_length = 2, max_length = 64)]
     pub name: Option<String>,
     /// Greater than 0 and at most 1000000, at most 2 decimals.
     #[schema(value_type = Option<appsdk::docs::MoneySchema>)]

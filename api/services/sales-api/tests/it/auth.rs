@@ -164,6 +164,29 @@ async fn forged_tokens_are_refused(app: TestApp) {
         ("wrong issuer", sign(claims("evil", now, now + 3600), DEV_KID)),
         ("expired", sign(claims("sales-api", now - 7200, now - 3600), DEV_KID)),
         ("not a jwt", "abc".to_string()),
+        ("not yet valid", {
+            let mut c = claims("sales-api", now, now + 7200);
+            c["nbf"] = json!(now + 3600);
+            sign(c, DEV_KID)
+        }),
+        ("missing exp", {
+            let mut c = claims("sales-api", now, now + 3600);
+            c.as_object_mut().unwrap().remove("exp");
+            sign(c, DEV_KID)
+        }),
+        ("HS256 signed with the public key", {
+            let public_pem = rsa::pkcs8::EncodePublicKey::to_public_key_pem(
+                &rsa::RsaPublicKey::from(&<rsa::RsaPrivateKey as rsa::pkcs8::DecodePrivateKey>::from_pkcs8_pem(
+                    &std::fs::read_to_string(crate::harness::keys_dir().join(format!("{DEV_KID}.pem"))).unwrap(),
+                )
+                .unwrap()),
+                rsa::pkcs8::LineEnding::LF,
+            )
+            .unwrap();
+            let mut h = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
+            h.kid = Some(DEV_KID.into());
+            jsonwebtoken::encode(&h, &claims("sales-api", now, now + 3600), &jsonwebtoken::EncodingKey::from_secret(public_pem.as_bytes())).unwrap()
+        }),
     ];
     for (name, token) in forged {
         let r = app.get("/v1/users", Some(&token)).await;
