@@ -93,7 +93,7 @@ LOAD_TOOL ?= auto
 define print_urls
 	@echo "API         http://localhost:3000   (curl -u admin@example.com:garagesale http://localhost:3000/v1/auth/token/54bb2165-71e1-41a6-af3e-7da4a0e1e2c1)"
 	@echo "debug       http://localhost:3010/debug/vars   /v1/liveness   /v1/readiness"
-	@echo "metrics     http://localhost:4000 (JSON)   http://localhost:4020/metrics (Prometheus)"
+	@echo "metrics     http://localhost:4000/metrics (JSON)   http://localhost:4020/metrics (Prometheus)"
 	@echo "Prometheus  http://localhost:9090    Grafana http://localhost:3100    Tempo http://localhost:3200"
 	@echo "PostgreSQL  postgres://postgres:postgres@localhost:5433/sales"
 endef
@@ -171,7 +171,7 @@ load: ## load test: 100 connections, 1000 requests of GET /v1/users?page=1&rows=
 		elif command -v wrk >/dev/null; then tool=wrk; \
 		elif command -v apt-get >/dev/null && [ "$$(id -u)" -eq 0 ]; then \
 			echo "installing wrk from Debian (seconds; LOAD_TOOL=oha installs oha with cargo, ~7 min)"; \
-			apt-get install -y -qq wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; tool=wrk; \
+			export DEBIAN_FRONTEND=noninteractive; apt-get install -y -qq wrk >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }; tool=wrk; \
 		else tool=oha; fi; \
 	fi; \
 	if [ "$$tool" = oha ] && ! command -v oha >/dev/null; then \
@@ -194,3 +194,10 @@ vendor: ## copy every crate into vendor/crates for offline builds: cargo build -
 
 zarf-validate: ## lint the Dockerfiles, validate compose and the k8s overlays offline (zarf/validate.sh, run by CI)
 	bash zarf/validate.sh
+
+# ==============================================================================
+# Performance (tooling/bench/run.sh, docs/performance.md)
+
+.PHONY: bench
+bench: ## benchmark: release build, seeded PostgreSQL + SQLite, sales-api vs bare axum and pgbench; table + target/bench/results.json
+	bash tooling/bench/run.sh

