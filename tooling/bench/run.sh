@@ -22,7 +22,7 @@ N_SMALL=10000
 N_LARGE=1000000
 CLK=$(getconf CLK_TCK)
 
-for tool in psql pgbench sqlite3 jq curl; do
+for tool in psql pgbench sqlite3 jq curl bc; do
     command -v "$tool" >/dev/null || { echo "bench: $tool is needed" >&2; exit 1; }
 done
 pg_isready -q -d "$PG_ADMIN_URL" || { echo "bench: no PostgreSQL at $PG_ADMIN_URL (BENCH_PG_URL)" >&2; exit 1; }

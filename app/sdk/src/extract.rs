@@ -187,6 +187,22 @@ pub fn etag(version: i64) -> axum::http::HeaderValue {
     axum::http::HeaderValue::from_str(&format!("\"{version}\"")).expect("digits are a valid header value")
 }
 
+/// A single-entity response with `ETag` (and `Location` for a 201).
+pub fn entity_response<T: serde::Serialize>(
+    status: axum::http::StatusCode,
+    version: i64,
+    body: &T,
+    location: Option<String>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let mut resp = (status, axum::Json(body)).into_response();
+    resp.headers_mut().insert(header::ETAG, etag(version));
+    if let Some(loc) = location.and_then(|l| axum::http::HeaderValue::from_str(&l).ok()) {
+        resp.headers_mut().insert(header::LOCATION, loc);
+    }
+    resp
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -239,20 +255,4 @@ mod tests {
         let (_, msg) = field_of(r#"{"name":"x","quantity":"s3cret-value"}"#);
         assert!(!msg.contains("s3cret"), "{msg}");
     }
-}
-
-/// A single-entity response with `ETag` (and `Location` for a 201).
-pub fn entity_response<T: serde::Serialize>(
-    status: axum::http::StatusCode,
-    version: i64,
-    body: &T,
-    location: Option<String>,
-) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    let mut resp = (status, axum::Json(body)).into_response();
-    resp.headers_mut().insert(header::ETAG, etag(version));
-    if let Some(loc) = location.and_then(|l| axum::http::HeaderValue::from_str(&l).ok()) {
-        resp.headers_mut().insert(header::LOCATION, loc);
-    }
-    resp
 }

@@ -284,31 +284,6 @@ pub fn sqlite_time(t: time::OffsetDateTime) -> String {
         .expect("a UTC time always formats")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sqlite_time_is_fixed_width_and_sorts_like_time() {
-        let a = time::macros::datetime!(2026-11-23 10:00:00 UTC);
-        let b = time::macros::datetime!(2026-11-23 10:00:00.5 UTC);
-        assert_eq!(sqlite_time(a), "2026-11-23T10:00:00.000000Z");
-        assert_eq!(sqlite_time(b), "2026-11-23T10:00:00.500000Z");
-        assert!(sqlite_time(a) < sqlite_time(b));
-    }
-
-    #[test]
-    fn now_has_whole_microseconds() {
-        assert_eq!(now().nanosecond() % 1_000, 0);
-    }
-
-    #[test]
-    fn backend_is_chosen_by_url_scheme() {
-        assert_eq!(Backend::from_url("sqlite://var/x.db"), Some(Backend::Sqlite));
-        assert_eq!(Backend::from_url("postgres://u@h/db"), Some(Backend::Postgres));
-        assert_eq!(Backend::from_url("mysql://h/db"), None);
-    }
-}
 
 /// What differs between the backends when a store builds a dynamic query (filters,
 /// ordering): how values bind and which operator matches text case-insensitively.
@@ -418,4 +393,30 @@ pub fn push_order_page<DB: Dialect>(
     DB::bind_i64(qb, page.limit());
     qb.push(" OFFSET ");
     DB::bind_i64(qb, page.offset());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_time_is_fixed_width_and_sorts_like_time() {
+        let a = time::macros::datetime!(2026-11-23 10:00:00 UTC);
+        let b = time::macros::datetime!(2026-11-23 10:00:00.5 UTC);
+        assert_eq!(sqlite_time(a), "2026-11-23T10:00:00.000000Z");
+        assert_eq!(sqlite_time(b), "2026-11-23T10:00:00.500000Z");
+        assert!(sqlite_time(a) < sqlite_time(b));
+    }
+
+    #[test]
+    fn now_has_whole_microseconds() {
+        assert_eq!(now().nanosecond() % 1_000, 0);
+    }
+
+    #[test]
+    fn backend_is_chosen_by_url_scheme() {
+        assert_eq!(Backend::from_url("sqlite://var/x.db"), Some(Backend::Sqlite));
+        assert_eq!(Backend::from_url("postgres://u@h/db"), Some(Backend::Postgres));
+        assert_eq!(Backend::from_url("mysql://h/db"), None);
+    }
 }

@@ -140,7 +140,7 @@ async fn run(a: RunArgs) -> anyhow::Result<Value> {
                 .timeout(Duration::from_secs(30))
                 .build()
                 .expect("http client");
-            let mut rng = rand::thread_rng();
+            let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(w as u64 * 7919 + 1);
             let mut st = Worker {
                 latencies_us: Vec::with_capacity(64 * 1024),
                 statuses: BTreeMap::new(),
@@ -183,7 +183,7 @@ async fn run(a: RunArgs) -> anyhow::Result<Value> {
                     Ok(resp) => {
                         let status = resp.status();
                         match resp.bytes().await {
-                            Ok(body) if status.is_success() => Ok(status.as_u16().to_string()),
+                            Ok(_) if status.is_success() => Ok(status.as_u16().to_string()),
                             Ok(body) => Err((
                                 status.as_u16().to_string(),
                                 format!("{status}: {}", String::from_utf8_lossy(&body[..body.len().min(300)])),
@@ -285,7 +285,10 @@ fn report(input: PathBuf, out: PathBuf) -> anyhow::Result<()> {
     );
     println!("{}", "-".repeat(140));
     let mut failures = Vec::new();
-    for r in rows.iter().filter(|r| matches!(r["kind"].as_str(), Some("endpoint" | "limit"))) {
+    for r in rows
+        .iter()
+        .filter(|r| matches!(r["kind"].as_str(), Some("endpoint" | "limit")))
+    {
         let id = r["id"].as_str().unwrap_or("?");
         let rps = f(r, "rps");
         let limit_id = r.get("limit").and_then(Value::as_str);
@@ -305,7 +308,10 @@ fn report(input: PathBuf, out: PathBuf) -> anyhow::Result<()> {
         }
         if errors > 0 {
             ok = false;
-            failures.push(format!("{id}: {errors} errors ({})", r["first_error"].as_str().unwrap_or("")));
+            failures.push(format!(
+                "{id}: {errors} errors ({})",
+                r["first_error"].as_str().unwrap_or("")
+            ));
         }
         println!(
             "{:<34} {:>9} {:>8} {:>8} {:>6} {:>8} {:>9} {:>22} {:>7} {:>7}{}",

@@ -205,6 +205,9 @@ impl Drop for TestApp {
     }
 }
 
+/// Inspects a success body.
+pub type BodyCheck = Box<dyn Fn(&Value) + Send + Sync>;
+
 /// One row of a table-driven test.
 pub struct Case {
     pub name: &'static str,
@@ -216,7 +219,7 @@ pub struct Case {
     /// Expected error code, or `None` for a success whose body `check` inspects.
     pub code: Option<&'static str>,
     pub field: Option<&'static str>,
-    pub check: Option<Box<dyn Fn(&Value) + Send + Sync>>,
+    pub check: Option<BodyCheck>,
 }
 
 impl Case {

@@ -191,7 +191,7 @@ async fn product_lists_filter_and_order(app: TestApp) {
     let user = app.user_token().await;
     let (_, other) = app.create_user(&[Role::User]).await;
     create_product(&app, &user, "Alpha Lamp", 5.0, 1).await;
-    create_product(&app, &user, "beta lamp", 15.5, 0_i64.max(1)).await;
+    create_product(&app, &user, "beta lamp", 15.5, 1).await;
     let empty = create_product(&app, &other, "Gamma Chair", 25.0, 4).await;
     app.put(
         &format!("/v1/products/{}", empty["id"].as_str().unwrap()),
