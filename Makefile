@@ -201,3 +201,7 @@ zarf-validate: ## lint the Dockerfiles, validate compose and the k8s overlays of
 .PHONY: bench
 bench: ## benchmark: release build, seeded PostgreSQL + SQLite, sales-api vs bare axum and pgbench; table + target/bench/results.json
 	bash tooling/bench/run.sh
+
+.PHONY: openapi
+openapi: ## regenerate the committed api/openapi.json from the code
+	UPDATE_OPENAPI=1 $(CARGO) nextest run -p sales-api -E 'test(/openapi/)'
