@@ -70,15 +70,37 @@ fn env(name: &str) -> String {
     responses((status = 200, description = "The service is up.", body = Liveness))
 )]
 async fn liveness(State(s): State<CheckState>) -> axum::Json<Liveness> {
+    let env = environment();
     axum::Json(Liveness {
         status: "up".into(),
         build: s.build.clone(),
+        host: env.host.clone(),
+        name: env.name.clone(),
+        pod_ip: env.pod_ip.clone(),
+        node: env.node.clone(),
+        namespace: env.namespace.clone(),
+        cpus: cpus(),
+    })
+}
+
+/// Where the process runs; fixed for its lifetime, so read once rather than
+/// from the environment and /etc/hostname on every probe.
+struct Environment {
+    host: String,
+    name: String,
+    pod_ip: String,
+    node: String,
+    namespace: String,
+}
+
+fn environment() -> &'static Environment {
+    static ENV: std::sync::OnceLock<Environment> = std::sync::OnceLock::new();
+    ENV.get_or_init(|| Environment {
         host: std::env::var("HOSTNAME").unwrap_or_else(|_| hostname()),
         name: env("KUBERNETES_NAME"),
         pod_ip: env("KUBERNETES_POD_IP"),
         node: env("KUBERNETES_NODE_NAME"),
         namespace: env("KUBERNETES_NAMESPACE"),
-        cpus: cpus(),
     })
 }
 
