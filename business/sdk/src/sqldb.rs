@@ -284,7 +284,6 @@ pub fn sqlite_time(t: time::OffsetDateTime) -> String {
         .expect("a UTC time always formats")
 }
 
-
 /// What differs between the backends when a store builds a dynamic query (filters,
 /// ordering): how values bind and which operator matches text case-insensitively.
 /// Stores write their filter code once, generic over `Dialect`.

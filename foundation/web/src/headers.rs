@@ -99,6 +99,8 @@ pub fn cors(allowed_origins: &[String]) -> CorsLayer {
             IF_MATCH,
             HeaderName::from_static("idempotency-key"),
             REQUEST_ID_HEADER,
+            HeaderName::from_static("traceparent"),
+            HeaderName::from_static("tracestate"),
         ])
         .expose_headers([
             ETAG,
@@ -106,6 +108,7 @@ pub fn cors(allowed_origins: &[String]) -> CorsLayer {
             REQUEST_ID_HEADER,
             HeaderName::from_static("idempotent-replayed"),
             RETRY_AFTER,
+            HeaderName::from_static("traceparent"),
         ])
         .max_age(Duration::from_secs(3600))
 }

@@ -15,8 +15,8 @@ mod shutdown;
 use std::net::SocketAddr;
 
 pub use headers::{SecurityHeaders, SecurityHeadersLayer, cors, security_headers};
-pub use request_id::{REQUEST_ID_HEADER, RequestId, RequestIdLayer, SetRequestId, is_valid_request_id};
 pub use ratelimit::{RateLimits, bearer_subject, rate_limit};
+pub use request_id::{REQUEST_ID_HEADER, RequestId, RequestIdLayer, SetRequestId, is_valid_request_id};
 pub use shutdown::{Shutdown, signal};
 
 /// Serves `router` on `listener` until `shutdown` is triggered, then stops accepting

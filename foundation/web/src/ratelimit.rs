@@ -29,7 +29,10 @@ impl RateLimits {
     pub fn new(per_second: NonZeroU32) -> Arc<Self> {
         let burst = per_second.saturating_mul(NonZeroU32::new(2).expect("2 is not zero"));
         let quota = Quota::per_second(per_second).allow_burst(burst);
-        Arc::new(Self { by_ip: RateLimiter::keyed(quota), by_subject: RateLimiter::keyed(quota) })
+        Arc::new(Self {
+            by_ip: RateLimiter::keyed(quota),
+            by_subject: RateLimiter::keyed(quota),
+        })
     }
 
     /// Forgets idle clients; run it periodically so the maps stay small.
@@ -43,7 +46,9 @@ impl RateLimits {
         let clock = governor::clock::DefaultClock::default();
         self.by_ip.check_key(&ip).map_err(|n| n.wait_time_from(clock.now()))?;
         if let Some(sub) = subject {
-            self.by_subject.check_key(&sub.to_string()).map_err(|n| n.wait_time_from(clock.now()))?;
+            self.by_subject
+                .check_key(&sub.to_string())
+                .map_err(|n| n.wait_time_from(clock.now()))?;
         }
         Ok(())
     }
@@ -73,7 +78,8 @@ pub async fn rate_limit(
         Err(wait) => {
             let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
             let mut resp = StatusCode::TOO_MANY_REQUESTS.into_response();
-            resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
             resp
         }
     }
@@ -92,7 +98,10 @@ mod tests {
         }
         let wait = limits.check(ip, None).unwrap_err();
         assert!(wait > Duration::ZERO && wait <= Duration::from_secs(1));
-        assert!(limits.check("10.0.0.2".parse().unwrap(), None).is_ok(), "other clients unaffected");
+        assert!(
+            limits.check("10.0.0.2".parse().unwrap(), None).is_ok(),
+            "other clients unaffected"
+        );
     }
 
     #[test]
@@ -102,15 +111,24 @@ mod tests {
             let ip: IpAddr = format!("10.0.1.{i}").parse().unwrap();
             assert!(limits.check(ip, Some("alice")).is_ok());
         }
-        assert!(limits.check("10.0.1.9".parse().unwrap(), Some("alice")).is_err(), "alice is over from any address");
+        assert!(
+            limits.check("10.0.1.9".parse().unwrap(), Some("alice")).is_err(),
+            "alice is over from any address"
+        );
     }
 
     #[test]
     fn reads_the_subject_of_a_bearer_token() {
         let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(br#"{"sub":"abc"}"#);
-        let req = Request::builder().header("Authorization", format!("Bearer x.{payload}.y")).body(axum::body::Body::empty()).unwrap();
+        let req = Request::builder()
+            .header("Authorization", format!("Bearer x.{payload}.y"))
+            .body(axum::body::Body::empty())
+            .unwrap();
         assert_eq!(bearer_subject(&req).as_deref(), Some("abc"));
-        let req = Request::builder().header("Authorization", "Basic abc").body(axum::body::Body::empty()).unwrap();
+        let req = Request::builder()
+            .header("Authorization", "Basic abc")
+            .body(axum::body::Body::empty())
+            .unwrap();
         assert_eq!(bearer_subject(&req), None);
     }
 }

@@ -102,11 +102,16 @@ impl App {
             // latency stays bounded under overload and clients can back off.
             api = api.layer(
                 tower::ServiceBuilder::new()
-                    .layer(axum::error_handling::HandleErrorLayer::new(|_: tower::BoxError| async {
-                        let mut e = appsdk::AppError::new(appsdk::ErrCode::Unavailable, "server is overloaded, retry shortly");
-                        e.retry_after = Some(1);
-                        e
-                    }))
+                    .layer(axum::error_handling::HandleErrorLayer::new(
+                        |_: tower::BoxError| async {
+                            let mut e = appsdk::AppError::new(
+                                appsdk::ErrCode::Unavailable,
+                                "server is overloaded, retry shortly",
+                            );
+                            e.retry_after = Some(1);
+                            e
+                        },
+                    ))
                     .load_shed()
                     .concurrency_limit(max_in_flight),
             );

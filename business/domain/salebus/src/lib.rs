@@ -62,12 +62,7 @@ pub trait Storer: Send + Sync {
         expected_version: Option<i64>,
         now: time::OffsetDateTime,
     ) -> Result<Sale, Error>;
-    async fn query(
-        &self,
-        filter: &QueryFilter,
-        order: OrderBy<OrderField>,
-        page: Page,
-    ) -> Result<Vec<Sale>, Error>;
+    async fn query(&self, filter: &QueryFilter, order: OrderBy<OrderField>, page: Page) -> Result<Vec<Sale>, Error>;
     async fn count(&self, filter: &QueryFilter) -> Result<i64, Error>;
     async fn query_by_id(&self, id: Uuid) -> Result<Sale, Error>;
     async fn report(
@@ -119,12 +114,7 @@ impl Business {
     /// Cancels `sale` and puts its quantities back in stock; `expected_version`
     /// comes from `If-Match`.
     #[tracing::instrument(name = "salebus.cancel", skip_all, fields(sale_id = %sale.id))]
-    pub async fn cancel(
-        &self,
-        actor_id: Uuid,
-        sale: &Sale,
-        expected_version: Option<i64>,
-    ) -> Result<Sale, Error> {
+    pub async fn cancel(&self, actor_id: Uuid, sale: &Sale, expected_version: Option<i64>) -> Result<Sale, Error> {
         self.storer
             .cancel(actor_id, sale.id, expected_version, sdk::sqldb::now())
             .await
@@ -183,9 +173,7 @@ fn check_lines(lines: &[NewLine]) -> Result<(), Error> {
     }
     let mut seen = HashSet::with_capacity(lines.len());
     if let Some(l) = lines.iter().find(|l| !seen.insert(l.product_id)) {
-        return Err(
-            anyhow::anyhow!("product {} appears in more than one line", l.product_id).into(),
-        );
+        return Err(anyhow::anyhow!("product {} appears in more than one line", l.product_id).into());
     }
     Ok(())
 }
@@ -215,10 +203,7 @@ mod tests {
         };
         assert_eq!(lines_hash(&[a, b]), lines_hash(&[a, b]));
         assert_ne!(lines_hash(&[a, b]), lines_hash(&[b, a]));
-        assert_ne!(
-            lines_hash(&[a]),
-            lines_hash(&[NewLine { quantity: 2, ..a }])
-        );
+        assert_ne!(lines_hash(&[a]), lines_hash(&[NewLine { quantity: 2, ..a }]));
     }
 
     #[test]

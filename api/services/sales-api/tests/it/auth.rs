@@ -176,16 +176,23 @@ async fn forged_tokens_are_refused(app: TestApp) {
         }),
         ("HS256 signed with the public key", {
             let public_pem = rsa::pkcs8::EncodePublicKey::to_public_key_pem(
-                &rsa::RsaPublicKey::from(&<rsa::RsaPrivateKey as rsa::pkcs8::DecodePrivateKey>::from_pkcs8_pem(
-                    &std::fs::read_to_string(crate::harness::keys_dir().join(format!("{DEV_KID}.pem"))).unwrap(),
-                )
-                .unwrap()),
+                &rsa::RsaPublicKey::from(
+                    &<rsa::RsaPrivateKey as rsa::pkcs8::DecodePrivateKey>::from_pkcs8_pem(
+                        &std::fs::read_to_string(crate::harness::keys_dir().join(format!("{DEV_KID}.pem"))).unwrap(),
+                    )
+                    .unwrap(),
+                ),
                 rsa::pkcs8::LineEnding::LF,
             )
             .unwrap();
             let mut h = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256);
             h.kid = Some(DEV_KID.into());
-            jsonwebtoken::encode(&h, &claims("sales-api", now, now + 3600), &jsonwebtoken::EncodingKey::from_secret(public_pem.as_bytes())).unwrap()
+            jsonwebtoken::encode(
+                &h,
+                &claims("sales-api", now, now + 3600),
+                &jsonwebtoken::EncodingKey::from_secret(public_pem.as_bytes()),
+            )
+            .unwrap()
         }),
     ];
     for (name, token) in forged {

@@ -10,6 +10,6 @@ mod observability;
 mod openapi;
 mod products;
 mod sales;
-mod users;
 mod shutdown;
+mod users;
 // @generator:api-test-modules

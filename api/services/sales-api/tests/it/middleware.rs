@@ -229,18 +229,23 @@ mod rate_limit {
 }
 
 mod load_shedding {
-    use serde_json::json;
     use sdk::sqldb::Backend;
+    use serde_json::json;
 
     use crate::harness::TestApp;
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn overload_is_answered_503_at_once_and_probes_still_answer() {
-        let app = TestApp::start_with(Backend::Sqlite, |c| c.web.max_in_flight = 1).await.unwrap();
+        let app = TestApp::start_with(Backend::Sqlite, |c| c.web.max_in_flight = 1)
+            .await
+            .unwrap();
         // Logins hash a password (tens of ms each): 16 at once overload a limit of 1.
         let mut tasks = Vec::new();
         for _ in 0..16 {
-            let req = app.client.post(app.url("/v1/auth/login")).json(&json!({"email": "user@example.com", "password": "garagesale"}));
+            let req = app
+                .client
+                .post(app.url("/v1/auth/login"))
+                .json(&json!({"email": "user@example.com", "password": "garagesale"}));
             tasks.push(tokio::spawn(async move {
                 let r = req.send().await.unwrap();
                 let status = r.status().as_u16();

@@ -31,10 +31,24 @@ async fn sigterm_drains_in_flight_requests_and_exits_zero() {
         .spawn()
         .expect("start sales-api");
     let base = format!("http://127.0.0.1:{api}");
-    let client = reqwest::Client::builder().no_proxy().pool_max_idle_per_host(0).timeout(Duration::from_secs(30)).build().unwrap();
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .pool_max_idle_per_host(0)
+        .timeout(Duration::from_secs(30))
+        .build()
+        .unwrap();
     let started = Instant::now();
-    while client.get(format!("{base}/v1/readiness")).send().await.map(|r| r.status() != 200).unwrap_or(true) {
-        assert!(started.elapsed() < Duration::from_secs(20), "service did not become ready");
+    while client
+        .get(format!("{base}/v1/readiness"))
+        .send()
+        .await
+        .map(|r| r.status() != 200)
+        .unwrap_or(true)
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "service did not become ready"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
@@ -42,12 +56,19 @@ async fn sigterm_drains_in_flight_requests_and_exits_zero() {
     // the signal arrives.
     let mut tasks = Vec::new();
     for _ in 0..50 {
-        let req = client.post(format!("{base}/v1/auth/login")).json(&json!({"email": "user@example.com", "password": "garagesale"}));
-        tasks.push(tokio::spawn(async move { req.send().await.map(|r| r.status().as_u16()) }));
+        let req = client
+            .post(format!("{base}/v1/auth/login"))
+            .json(&json!({"email": "user@example.com", "password": "garagesale"}));
+        tasks.push(tokio::spawn(
+            async move { req.send().await.map(|r| r.status().as_u16()) },
+        ));
     }
     tokio::time::sleep(Duration::from_millis(150)).await;
     let signalled = Instant::now();
-    let kill = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(kill.success());
 
     let mut completed = 0;
@@ -64,13 +85,22 @@ async fn sigterm_drains_in_flight_requests_and_exits_zero() {
         if let Some(s) = child.try_wait().unwrap() {
             break s;
         }
-        assert!(signalled.elapsed() < Duration::from_secs(10), "did not exit within the shutdown timeout");
+        assert!(
+            signalled.elapsed() < Duration::from_secs(10),
+            "did not exit within the shutdown timeout"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
     assert!(status.success(), "exit status {status:?}");
     // ...and no longer accepts connections.
-    assert!(std::net::TcpStream::connect(("127.0.0.1", api)).is_err(), "listener still open");
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", api)).is_err(),
+        "listener still open"
+    );
     let out = std::fs::read_to_string(dir.join("stdout.log")).unwrap();
-    assert!(out.contains("shutdown requested") && out.contains("\"stopped\""), "shutdown was logged and flushed:\n{out}");
+    assert!(
+        out.contains("shutdown requested") && out.contains("\"stopped\""),
+        "shutdown was logged and flushed:\n{out}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
