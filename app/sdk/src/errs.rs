@@ -92,6 +92,9 @@ pub struct AppError {
     pub retry_after: Option<u64>,
     /// The cause of an internal error: logged, never sent.
     pub source: Option<anyhow::Error>,
+    /// `WWW-Authenticate` challenge of a 401; `Bearer` unless the endpoint takes
+    /// other credentials.
+    pub challenge: Option<&'static str>,
 }
 
 impl AppError {
@@ -102,6 +105,7 @@ impl AppError {
             fields: Vec::new(),
             retry_after: None,
             source: None,
+            challenge: None,
         }
     }
 
@@ -152,6 +156,12 @@ impl AppError {
         )
     }
 
+    /// Sets the `WWW-Authenticate` challenge sent with a 401.
+    pub fn with_challenge(mut self, challenge: &'static str) -> Self {
+        self.challenge = Some(challenge);
+        self
+    }
+
     pub fn with_fields(mut self, fields: Vec<FieldError>) -> Self {
         self.fields = fields;
         self
@@ -179,7 +189,10 @@ impl IntoResponse for AppError {
         let mut resp = (status, axum::Json(body)).into_response();
         let headers = resp.headers_mut();
         if self.code == ErrCode::Unauthenticated {
-            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            headers.insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static(self.challenge.unwrap_or("Bearer")),
+            );
         }
         if let Some(secs) = self.retry_after {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));

@@ -164,8 +164,10 @@ async fn authenticate(users: &userbus::Business, email: &str, password: &str) ->
     )
 )]
 async fn token(State(s): State<AuthState>, Path(kid): Path<String>, headers: HeaderMap) -> Result<Response, AppError> {
-    let (email, password) = basic_credentials(&headers)?;
-    let user = authenticate(&s.users, &email, &password).await?;
+    // This endpoint takes Basic credentials, so its 401 asks for them.
+    let basic = |e: AppError| e.with_challenge("Basic realm=\"sales-api\"");
+    let (email, password) = basic_credentials(&headers).map_err(basic)?;
+    let user = authenticate(&s.users, &email, &password).await.map_err(basic)?;
     if s.auth.keys().encoding_key(&kid).is_none() {
         return Err(AppError::not_found("signing key"));
     }

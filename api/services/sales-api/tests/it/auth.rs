@@ -42,7 +42,11 @@ async fn token_endpoint_basic_auth(app: TestApp) {
         )
         .await;
     r.assert_error(401, "unauthenticated", None);
-    assert_eq!(r.header("www-authenticate"), Some("Bearer"));
+    assert_eq!(
+        r.header("www-authenticate"),
+        Some("Basic realm=\"sales-api\""),
+        "the token endpoint asks for Basic credentials"
+    );
     app.get(&path, None).await.assert_error(401, "unauthenticated", None);
     let r = app
         .send(
