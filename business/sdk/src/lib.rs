@@ -2,6 +2,7 @@
 //! SQLite or PostgreSQL, migrations, seed data, error mapping), and the paging and
 //! ordering types every domain's query methods take.
 
+pub mod dbarray;
 pub mod dbtest;
 pub mod order;
 pub mod page;

@@ -9,6 +9,7 @@
 //! do; usage errors exit with status 2 (clap's convention).
 
 mod db;
+mod domaingen;
 mod fail;
 mod keys;
 mod logfmt;
@@ -162,9 +163,63 @@ enum Command {
         rows: u32,
     },
 
+    /// Generate a new domain (business core, stores, migrations, app layer, tests) or list the domains.
+    #[command(subcommand)]
+    Domain(DomainCommand),
+
     /// Pretty-print JSON log lines from stdin (the service's and the sidecar's), optionally filtered.
     #[command(after_help = logfmt::HELP)]
     Logfmt(logfmt::Args),
+}
+
+const FIELD_HELP: &str = "\
+Fields are NAME:TYPE[:optional][:unique], NAME in snake_case:
+  string     1-200 characters; filter: case-insensitive substring; orderable
+  text       at most 10000 characters
+  int        i64; filter: exact; orderable
+  money      exact cents (types::Money), JSON number with at most 2 decimals, >= 0; filter: exact; orderable
+  bool       filter: exact
+  timestamp  RFC 3339 on the wire; orderable
+  uuid       filter: exact; orderable
+  user       id of an existing user (foreign key; unknown id: 400); filter: exact
+  string[] int[] uuid[] bool[]   lists of at most 100: PostgreSQL arrays, JSON text in SQLite
+Modifiers: optional (nullable, may be left out), unique (among live rows; string, int, uuid, user).
+Every domain also has id, user_id (the owner: whoever created it; `owner:user` names it
+explicitly and adds no column), version (ETag/If-Match), date_created, date_updated and a
+soft delete. Rules as for products: ANY reads, USER creates, OWNER|ADMIN updates and deletes.
+
+Examples:
+  sales-admin domain new widget --field title:string --field price:money --field owner:user \\
+      --field tags:string[] --field due:timestamp:optional --dry-run
+  sales-admin domain new box --field label:string:unique --field weight:int
+  sales-admin domain list";
+
+#[derive(Debug, Subcommand)]
+enum DomainCommand {
+    /// Write a new domain and register it at the @generator: markers (idempotent).
+    #[command(after_help = FIELD_HELP)]
+    New {
+        /// One lowercase word, singular (e.g. widget): crates <name>bus and <name>app.
+        name: String,
+        /// A field, NAME:TYPE[:optional][:unique]; repeat for each field.
+        #[arg(long = "field", short = 'f', required = true)]
+        fields: Vec<String>,
+        /// Table and route name; default: the name + s (box -> boxes, story -> stories).
+        #[arg(long)]
+        plural: Option<String>,
+        /// Print the files and the insertions; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// The workspace root; default: found upwards from the current directory.
+        #[arg(long)]
+        root: Option<PathBuf>,
+    },
+    /// List the domains present (business/domain/*bus) and whether the service mounts them.
+    List {
+        /// The workspace root; default: found upwards from the current directory.
+        #[arg(long)]
+        root: Option<PathBuf>,
+    },
 }
 
 const SEED_HELP: &str = "\
@@ -250,6 +305,39 @@ async fn run(cli: Cli, ui: &Ui) -> anyhow::Result<()> {
             users::list(&pool, json, sdk::Page::new(page, rows), ui).await
         }
         Command::Logfmt(args) => logfmt::run(&args),
+        Command::Domain(DomainCommand::New {
+            name,
+            fields,
+            plural,
+            dry_run,
+            root,
+        }) => {
+            let opts = domaingen::NewDomain {
+                name,
+                fields,
+                plural,
+                dry_run,
+                root: domaingen::find_root(root)?,
+            };
+            domaingen::run_new(&opts, &mut std::io::stdout())
+        }
+        Command::Domain(DomainCommand::List { root }) => {
+            let root = domaingen::find_root(root)?;
+            let mut table = comfy_table::Table::new();
+            table.load_preset(comfy_table::presets::NOTHING);
+            table.set_header(["DOMAIN", "BUSINESS", "APP", "ROUTES", "ORIGIN"]);
+            for d in domaingen::list(&root)? {
+                table.add_row([
+                    d.name.clone(),
+                    format!("{}bus", d.name),
+                    if d.app { format!("{}app", d.name) } else { "-".into() },
+                    if d.mounted { "mounted".into() } else { "-".to_string() },
+                    if d.generated { "generated".into() } else { "hand-written".to_string() },
+                ]);
+            }
+            println!("{table}");
+            Ok(())
+        }
     }
 }
 

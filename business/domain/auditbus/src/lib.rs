@@ -31,9 +31,14 @@ impl Domain {
     }
 
     pub fn parse(s: &str) -> Option<Domain> {
-        [Domain::User, Domain::Product, Domain::Sale]
-            .into_iter()
-            .find(|d| d.as_str() == s)
+        [
+            Domain::User,
+            Domain::Product,
+            Domain::Sale,
+            // @generator:audit-domain-parse
+        ]
+        .into_iter()
+        .find(|d| d.as_str() == s)
     }
 }
 

@@ -1,0 +1,25 @@
+-- {{ c.n.pascal_plural }} (sales-admin domain new {{ c.n.name }}). Soft delete: a deleted row stays,
+-- hidden from reads. Money is an integer number of cents; UUIDs are 16-byte BLOBs,
+-- times RFC 3339 UTC text and lists JSON text, all bound from Rust.
+CREATE TABLE {{ c.n.plural }} (
+    {{ c.n.name }}_id BLOB NOT NULL,
+    user_id BLOB NOT NULL,
+{%- for f in c.fields %}
+    {{ f.column }} {{ f.sqlite }}{% if !f.optional %} NOT NULL{% endif %},
+{%- endfor %}
+    version INTEGER NOT NULL,
+    date_created TEXT NOT NULL,
+    date_updated TEXT NOT NULL,
+    date_deleted TEXT NULL,
+    CONSTRAINT {{ c.n.plural }}_pkey PRIMARY KEY ({{ c.n.name }}_id),
+    CONSTRAINT {{ c.n.plural }}_user_id_fkey FOREIGN KEY (user_id) REFERENCES users (user_id)
+{%- for f in c.fields %}{% if f.is_user %},
+    CONSTRAINT {{ c.n.plural }}_{{ f.column }}_fkey FOREIGN KEY ({{ f.column }}) REFERENCES users (user_id)
+{%- endif %}{% endfor %}
+);
+-- Live rows in id order: the default listing and its COUNT(*).
+CREATE INDEX {{ c.n.plural }}_live_idx ON {{ c.n.plural }} ({{ c.n.name }}_id) WHERE date_deleted IS NULL;
+CREATE INDEX {{ c.n.plural }}_user_id_idx ON {{ c.n.plural }} (user_id) WHERE date_deleted IS NULL;
+{%- for f in c.fields %}{% if f.unique %}
+CREATE UNIQUE INDEX {{ c.n.plural }}_{{ f.column }}_key ON {{ c.n.plural }} ({{ f.column }}) WHERE date_deleted IS NULL;
+{%- endif %}{% endfor %}
