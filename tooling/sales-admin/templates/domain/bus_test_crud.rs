@@ -1,6 +1,6 @@
 //! Create, read, update, delete; versions and audit rows.
 
-use {{ c.n.bus }}::{Error, QueryFilter, Update{{ c.n.pascal }}};
+use {{ c.n.bus }}::{Error, QueryFilter, Update{{ c.n.pascal }}, {{ c.n.pascal }}};
 {%- if c.has_money %}
 use types::Money;
 {%- endif %}
