@@ -50,6 +50,19 @@ pub struct Val {
     pub update: String,
     /// The JSON value (API tests).
     pub json_value: String,
+    /// A plain (not optional) bool: tests assert it without comparing to a literal.
+    pub plain_bool: bool,
+}
+
+impl Val {
+    /// The statement asserting that `var` holds this value.
+    pub fn assert_on(&self, var: &str) -> String {
+        match (self.plain_bool, self.new.as_str()) {
+            (true, "true") => format!("assert!({var}.{});", self.name),
+            (true, _) => format!("assert!(!{var}.{});", self.name),
+            _ => format!("assert_eq!({var}.{}, {});", self.name, self.new),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -347,6 +360,7 @@ impl Ctx {
                                 json: f.json(),
                                 new: if f.mods.optional { format!("Some({v})") } else { v.clone() },
                                 update: format!("Some({v})"),
+                                plain_bool: f.kind == Kind::Bool && !f.mods.optional,
                                 json_value: if bus { String::new() } else { f.kind.json_value(i, users) },
                             }
                         })

@@ -51,7 +51,7 @@ impl Env {
     }
 
     /// Test item `i` (0, 1 or 2), owned by `owner`. Values increase with `i`.
-    pub fn new_item(u: &Users, owner: Uuid, i: usize) -> New{{ c.n.pascal }} {
+    pub fn new_item({% if !c.has_user %}_{% endif %}u: &Users, owner: Uuid, i: usize) -> New{{ c.n.pascal }} {
         match i {
 {%- for item in c.bus_items %}
             {% if loop.last %}_{% else %}{{ loop.index0 }}{% endif %} => New{{ c.n.pascal }} {
