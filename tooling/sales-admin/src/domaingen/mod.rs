@@ -10,7 +10,7 @@ pub mod ctx;
 pub mod render;
 pub mod spec;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -115,11 +115,20 @@ fn marker_line(text: &str, marker: &str) -> Option<usize> {
     })
 }
 
-/// True when every line of `ins` is already in `text` (trimmed, anywhere: rustfmt
-/// may have moved a `mod` line).
+/// True when every line of `ins` is already in `text`: as a whole line (trimmed,
+/// anywhere: rustfmt may have moved a `mod` line), or, for a list item ending in
+/// `,`, as one item of a line rustfmt packed with others (`"a", "b", "c",`).
 fn already_there(text: &str, ins: &Insertion) -> bool {
-    let have: BTreeSet<&str> = text.lines().map(str::trim).collect();
-    ins.lines.iter().all(|l| have.contains(l.as_str()))
+    let lines: BTreeSet<&str> = text.lines().map(str::trim).collect();
+    let items: BTreeSet<&str> = text
+        .lines()
+        .flat_map(|l| l.split(','))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect();
+    ins.lines.iter().all(|l| {
+        lines.contains(l.as_str()) || l.strip_suffix(',').is_some_and(|item| !item.contains(',') && items.contains(item.trim()))
+    })
 }
 
 /// `text` with `ins` placed above its marker.
@@ -390,26 +399,28 @@ pub fn apply(root: &Path, plan: &Plan) -> anyhow::Result<()> {
         }
         std::fs::write(&path, &f.content).with_context(|| format!("writing {}", f.path))?;
     }
-    let mut touched = BTreeSet::new();
+    // Consecutive insertions into one file build on each other; Rust files are
+    // formatted at the end (rustfmt keeps `mod` lines sorted), from memory so it
+    // never wanders into the files their `mod` lines name.
+    let mut edited: BTreeMap<&str, String> = BTreeMap::new();
     for (ins, unchanged) in &plan.insertions {
         if *unchanged {
             continue;
         }
-        let text = read(root, ins.file)?.unwrap_or_default();
+        let text = match edited.remove(ins.file) {
+            Some(t) => t,
+            None => read(root, ins.file)?.unwrap_or_default(),
+        };
         let new = apply_insertion(&text, ins).with_context(|| format!("{}: marker `{}` vanished", ins.file, ins.marker))?;
-        std::fs::write(root.join(ins.file), new).with_context(|| format!("writing {}", ins.file))?;
-        touched.insert(ins.file);
+        edited.insert(ins.file, new);
     }
-    for file in touched.iter().filter(|f| f.ends_with(".rs")) {
-        let path = root.join(file);
-        let status = std::process::Command::new(std::env::var_os("RUSTFMT").unwrap_or_else(|| "rustfmt".into()))
-            .args(["--edition", "2024"])
-            .arg(&path)
-            .status()
-            .context("running rustfmt")?;
-        if !status.success() {
-            bail!("rustfmt failed on {file}");
+    let cfg = root.join("rustfmt.toml");
+    for (file, mut text) in edited {
+        if file.ends_with(".rs") {
+            text = render::rustfmt(&text, cfg.exists().then_some(cfg.as_path()))
+                .with_context(|| format!("formatting {file}"))?;
         }
+        std::fs::write(root.join(file), text).with_context(|| format!("writing {file}"))?;
     }
     Ok(())
 }
@@ -468,3 +479,6 @@ pub fn find_root(given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
