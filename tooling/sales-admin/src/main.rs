@@ -332,7 +332,11 @@ async fn run(cli: Cli, ui: &Ui) -> anyhow::Result<()> {
                     format!("{}bus", d.name),
                     if d.app { format!("{}app", d.name) } else { "-".into() },
                     if d.mounted { "mounted".into() } else { "-".to_string() },
-                    if d.generated { "generated".into() } else { "hand-written".to_string() },
+                    if d.generated {
+                        "generated".into()
+                    } else {
+                        "hand-written".to_string()
+                    },
                 ]);
             }
             println!("{table}");

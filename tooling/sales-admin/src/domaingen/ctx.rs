@@ -306,7 +306,11 @@ impl FieldCtx {
             is_user: k == Kind::User,
             pg: info.pg.to_string(),
             sqlite: info.sqlite.to_string(),
-            clone_suffix: if is_clone_kind(k) { ".clone()".to_string() } else { String::new() },
+            clone_suffix: if is_clone_kind(k) {
+                ".clone()".to_string()
+            } else {
+                String::new()
+            },
             ty: wrap(info.rust),
             inner_ty: info.rust.to_string(),
             row_ty: wrap(info.row),
@@ -358,10 +362,18 @@ impl Ctx {
                             Val {
                                 name: f.name.clone(),
                                 json: f.json(),
-                                new: if f.mods.optional { format!("Some({v})") } else { v.clone() },
+                                new: if f.mods.optional {
+                                    format!("Some({v})")
+                                } else {
+                                    v.clone()
+                                },
                                 update: format!("Some({v})"),
                                 plain_bool: f.kind == Kind::Bool && !f.mods.optional,
-                                json_value: if bus { String::new() } else { f.kind.json_value(i, users) },
+                                json_value: if bus {
+                                    String::new()
+                                } else {
+                                    f.kind.json_value(i, users)
+                                },
                             }
                         })
                         .collect()
@@ -398,9 +410,21 @@ impl Ctx {
                 .map(|(_, c)| c.clone())
                 .collect(),
             unique_json: join_json(&|f| f.mods.unique),
-            first_required: fields.iter().zip(&fcs).find(|(f, _)| !f.mods.optional).map(|(_, c)| c.clone()),
-            first_unique_json: fields.iter().find(|f| f.mods.unique).map(|f| f.json()).unwrap_or_default(),
-            first_user_json: fields.iter().find(|f| f.kind == Kind::User).map(|f| f.json()).unwrap_or_default(),
+            first_required: fields
+                .iter()
+                .zip(&fcs)
+                .find(|(f, _)| !f.mods.optional)
+                .map(|(_, c)| c.clone()),
+            first_unique_json: fields
+                .iter()
+                .find(|f| f.mods.unique)
+                .map(|f| f.json())
+                .unwrap_or_default(),
+            first_user_json: fields
+                .iter()
+                .find(|f| f.kind == Kind::User)
+                .map(|f| f.json())
+                .unwrap_or_default(),
             has_substring: has(&|f| f.info().filter == Filter::Substring),
             user_json: join_json(&|f| f.kind == Kind::User),
             bus_items: items(true, ["u.owner", "u.other", "u.third"]),

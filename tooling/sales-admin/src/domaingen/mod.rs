@@ -127,7 +127,9 @@ fn already_there(text: &str, ins: &Insertion) -> bool {
         .filter(|s| !s.is_empty())
         .collect();
     ins.lines.iter().all(|l| {
-        lines.contains(l.as_str()) || l.strip_suffix(',').is_some_and(|item| !item.contains(',') && items.contains(item.trim()))
+        lines.contains(l.as_str())
+            || l.strip_suffix(',')
+                .is_some_and(|item| !item.contains(',') && items.contains(item.trim()))
     })
 }
 
@@ -195,7 +197,9 @@ fn migration_number(root: &Path, plural: &str) -> anyhow::Result<u32> {
         let entries = std::fs::read_dir(&dir).with_context(|| format!("reading {}", dir.display()))?;
         for e in entries {
             let name = e?.file_name().to_string_lossy().to_string();
-            let Some((num, rest)) = name.split_once('_') else { continue };
+            let Some((num, rest)) = name.split_once('_') else {
+                continue;
+            };
             let Ok(num) = num.parse::<u32>() else { continue };
             if rest == format!("{plural}.sql") {
                 return Ok(num);
@@ -220,7 +224,9 @@ pub fn plan(opts: &NewDomain) -> anyhow::Result<Plan> {
     let is_owner = |f: &Field| f.name == "owner" && f.kind == spec::Kind::User;
     if let Some(f) = fields.iter().find(|f| is_owner(f)) {
         if f.mods != spec::Modifiers::default() {
-            bail!("field \"owner\": owner:user is the built-in owner (user_id, set from the caller's token); it takes no modifiers");
+            bail!(
+                "field \"owner\": owner:user is the built-in owner (user_id, set from the caller's token); it takes no modifiers"
+            );
         }
         notes.push(
             "owner:user is the built-in owner: column user_id (JSON userID), set from the caller's token on create; \
@@ -236,7 +242,10 @@ pub fn plan(opts: &NewDomain) -> anyhow::Result<Plan> {
     let mut missing = Vec::new();
     for ins in &all {
         match read(root, ins.file)? {
-            None => missing.push(format!("{}: file not found (looking for marker `{}`)", ins.file, ins.marker)),
+            None => missing.push(format!(
+                "{}: file not found (looking for marker `{}`)",
+                ins.file, ins.marker
+            )),
             Some(text) if marker_line(&text, ins.marker).is_none() => {
                 missing.push(format!("{}: marker `{}` not found", ins.file, ins.marker))
             }
@@ -270,8 +279,13 @@ pub fn plan(opts: &NewDomain) -> anyhow::Result<Plan> {
             }
         }
     }
-    for dir in [format!("business/domain/{}", names.bus), format!("app/domain/{}", names.app)] {
-        if root.join(&dir).exists() && files.iter().all(|(f, u)| !f.path.starts_with(&dir) || !u) && differing.is_empty()
+    for dir in [
+        format!("business/domain/{}", names.bus),
+        format!("app/domain/{}", names.app),
+    ] {
+        if root.join(&dir).exists()
+            && files.iter().all(|(f, u)| !f.path.starts_with(&dir) || !u)
+            && differing.is_empty()
         {
             differing.push(dir);
         }
@@ -321,7 +335,11 @@ pub fn plan(opts: &NewDomain) -> anyhow::Result<Plan> {
 fn clash(n: &Names, ins: &Insertion, text: &str) -> anyhow::Result<()> {
     let taken = |needle: String, what: &str| -> anyhow::Result<()> {
         if text.lines().any(|l| l.trim_start().starts_with(&needle)) {
-            bail!("{} already has {what} ({}); pick another name or --plural", ins.file, needle.trim());
+            bail!(
+                "{} already has {what} ({}); pick another name or --plural",
+                ins.file,
+                needle.trim()
+            );
         }
         Ok(())
     };
@@ -376,12 +394,7 @@ pub fn run_new(opts: &NewDomain, out: &mut dyn std::io::Write) -> anyhow::Result
          2. build and test: cargo nextest run -p {} && cargo nextest run -p sales-api -E 'test(/^{}::/)'\n  \
          3. refresh the committed OpenAPI document: UPDATE_OPENAPI=1 cargo nextest run -p sales-api openapi\n  \
          4. try it: make run, then TOKEN=$(make -s token) and curl -H \"Authorization: Bearer $TOKEN\" localhost:3000/v1/{}",
-        n.name,
-        n.bus,
-        n.app,
-        n.bus,
-        n.plural,
-        n.plural
+        n.name, n.bus, n.app, n.bus, n.plural, n.plural
     )?;
     Ok(())
 }
@@ -411,7 +424,8 @@ pub fn apply(root: &Path, plan: &Plan) -> anyhow::Result<()> {
             Some(t) => t,
             None => read(root, ins.file)?.unwrap_or_default(),
         };
-        let new = apply_insertion(&text, ins).with_context(|| format!("{}: marker `{}` vanished", ins.file, ins.marker))?;
+        let new =
+            apply_insertion(&text, ins).with_context(|| format!("{}: marker `{}` vanished", ins.file, ins.marker))?;
         edited.insert(ins.file, new);
     }
     let cfg = root.join("rustfmt.toml");

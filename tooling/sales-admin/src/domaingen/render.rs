@@ -91,7 +91,11 @@ pub fn files(c: &Ctx, rustfmt_config: Option<&Path>) -> anyhow::Result<Vec<GenFi
         (format!("{bus}/Cargo.toml"), "bus_cargo.toml", BusCargo { c }.render()?),
         (format!("{bus}/src/lib.rs"), "bus_lib.rs", BusLib { c }.render()?),
         (format!("{bus}/src/model.rs"), "bus_model.rs", BusModel { c }.render()?),
-        (format!("{bus}/src/stores/mod.rs"), "bus_stores_mod.rs", BusStoresMod { c }.render()?),
+        (
+            format!("{bus}/src/stores/mod.rs"),
+            "bus_stores_mod.rs",
+            BusStoresMod { c }.render()?,
+        ),
         (
             format!("{bus}/src/stores/pg.rs"),
             "bus_store_backend.rs",
@@ -102,9 +106,21 @@ pub fn files(c: &Ctx, rustfmt_config: Option<&Path>) -> anyhow::Result<Vec<GenFi
             "bus_store_backend.rs",
             BusStoreBackend { c, b: &SQLITE }.render()?,
         ),
-        (format!("{bus}/tests/it/main.rs"), "bus_test_main.rs", BusTestMain { c }.render()?),
-        (format!("{bus}/tests/it/crud.rs"), "bus_test_crud.rs", BusTestCrud { c }.render()?),
-        (format!("{bus}/tests/it/query.rs"), "bus_test_query.rs", BusTestQuery { c }.render()?),
+        (
+            format!("{bus}/tests/it/main.rs"),
+            "bus_test_main.rs",
+            BusTestMain { c }.render()?,
+        ),
+        (
+            format!("{bus}/tests/it/crud.rs"),
+            "bus_test_crud.rs",
+            BusTestCrud { c }.render()?,
+        ),
+        (
+            format!("{bus}/tests/it/query.rs"),
+            "bus_test_query.rs",
+            BusTestQuery { c }.render()?,
+        ),
         (
             format!("business/sdk/migrations/pg/{}_{}.sql", c.migration, n.plural),
             "migration_pg.sql",
@@ -164,11 +180,7 @@ pub fn rustfmt(src: &str, config: Option<&Path>) -> anyhow::Result<String> {
         .stderr(Stdio::piped())
         .spawn()
         .context("running rustfmt (install it with `rustup component add rustfmt`)")?;
-    child
-        .stdin
-        .take()
-        .context("rustfmt stdin")?
-        .write_all(src.as_bytes())?;
+    child.stdin.take().context("rustfmt stdin")?.write_all(src.as_bytes())?;
     let out = child.wait_with_output()?;
     if !out.status.success() {
         bail!(

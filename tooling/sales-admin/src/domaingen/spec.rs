@@ -253,7 +253,10 @@ impl Kind {
     }
 
     pub fn is_array(self) -> bool {
-        matches!(self, Kind::StringArray | Kind::IntArray | Kind::UuidArray | Kind::BoolArray)
+        matches!(
+            self,
+            Kind::StringArray | Kind::IntArray | Kind::UuidArray | Kind::BoolArray
+        )
     }
 
     /// The business value of test item `i` (0, 1, 2), increasing with `i` where
@@ -273,10 +276,21 @@ impl Kind {
             Kind::User => users[i].to_string(),
             Kind::StringArray => format!(
                 "vec![{}]",
-                [r#""red".to_string(), "blue".to_string()"#, r#""green".to_string()"#, r#""yellow".to_string()"#][i]
+                [
+                    r#""red".to_string(), "blue".to_string()"#,
+                    r#""green".to_string()"#,
+                    r#""yellow".to_string()"#
+                ][i]
             ),
             Kind::IntArray => format!("vec![{}]", ["1, 2, 3", "5", "7, 8"][i]),
-            Kind::UuidArray => format!("vec![{}]", ["Uuid::from_u128(1), Uuid::from_u128(2)", "Uuid::from_u128(3)", "Uuid::from_u128(4)"][i]),
+            Kind::UuidArray => format!(
+                "vec![{}]",
+                [
+                    "Uuid::from_u128(1), Uuid::from_u128(2)",
+                    "Uuid::from_u128(3)",
+                    "Uuid::from_u128(4)"
+                ][i]
+            ),
             Kind::BoolArray => format!("vec![{}]", ["true, false", "true", "false"][i]),
         }
     }
@@ -361,27 +375,145 @@ pub const RUST_RESERVED: &[&str] = &[
 /// Words PostgreSQL reserves (and SQLite keywords that break an unquoted
 /// column or table name).
 pub const SQL_RESERVED: &[&str] = &[
-    "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "authorization", "between",
-    "binary", "both", "case", "cast", "check", "collate", "collation", "column", "concurrently", "constraint",
-    "create", "cross", "current_catalog", "current_date", "current_role", "current_schema", "current_time",
-    "current_timestamp", "current_user", "default", "deferrable", "delete", "desc", "distinct", "do", "drop", "else",
-    "end", "except", "exists", "false", "fetch", "for", "foreign", "freeze", "from", "full", "grant", "group",
-    "having", "ilike", "in", "index", "initially", "inner", "insert", "intersect", "into", "is", "isnull", "join",
-    "lateral", "leading", "left", "like", "limit", "localtime", "localtimestamp", "natural", "not", "notnull",
-    "null", "offset", "on", "only", "or", "order", "outer", "overlaps", "placing", "primary", "references",
-    "returning", "right", "select", "session_user", "set", "similar", "some", "symmetric", "system_user", "table",
-    "tablesample", "then", "to", "trailing", "transaction", "trigger", "true", "union", "unique", "update", "user",
-    "using", "values", "variadic", "verbose", "view", "when", "where", "window", "with", "abort", "autoincrement",
-    "commit", "conflict", "escape", "glob", "regexp", "rollback", "vacuum",
+    "all",
+    "analyse",
+    "analyze",
+    "and",
+    "any",
+    "array",
+    "as",
+    "asc",
+    "asymmetric",
+    "authorization",
+    "between",
+    "binary",
+    "both",
+    "case",
+    "cast",
+    "check",
+    "collate",
+    "collation",
+    "column",
+    "concurrently",
+    "constraint",
+    "create",
+    "cross",
+    "current_catalog",
+    "current_date",
+    "current_role",
+    "current_schema",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "default",
+    "deferrable",
+    "delete",
+    "desc",
+    "distinct",
+    "do",
+    "drop",
+    "else",
+    "end",
+    "except",
+    "exists",
+    "false",
+    "fetch",
+    "for",
+    "foreign",
+    "freeze",
+    "from",
+    "full",
+    "grant",
+    "group",
+    "having",
+    "ilike",
+    "in",
+    "index",
+    "initially",
+    "inner",
+    "insert",
+    "intersect",
+    "into",
+    "is",
+    "isnull",
+    "join",
+    "lateral",
+    "leading",
+    "left",
+    "like",
+    "limit",
+    "localtime",
+    "localtimestamp",
+    "natural",
+    "not",
+    "notnull",
+    "null",
+    "offset",
+    "on",
+    "only",
+    "or",
+    "order",
+    "outer",
+    "overlaps",
+    "placing",
+    "primary",
+    "references",
+    "returning",
+    "right",
+    "select",
+    "session_user",
+    "set",
+    "similar",
+    "some",
+    "symmetric",
+    "system_user",
+    "table",
+    "tablesample",
+    "then",
+    "to",
+    "trailing",
+    "transaction",
+    "trigger",
+    "true",
+    "union",
+    "unique",
+    "update",
+    "user",
+    "using",
+    "values",
+    "variadic",
+    "verbose",
+    "view",
+    "when",
+    "where",
+    "window",
+    "with",
+    "abort",
+    "autoincrement",
+    "commit",
+    "conflict",
+    "escape",
+    "glob",
+    "regexp",
+    "rollback",
+    "vacuum",
 ];
 
 /// Columns every domain has (or that its filters and order use).
-const BUILTIN_COLUMNS: &[&str] = &["id", "user_id", "version", "date_created", "date_updated", "date_deleted"];
+const BUILTIN_COLUMNS: &[&str] = &[
+    "id",
+    "user_id",
+    "version",
+    "date_created",
+    "date_updated",
+    "date_deleted",
+];
 
 fn is_snake_ident(s: &str) -> bool {
     let mut chars = s.chars();
     matches!(chars.next(), Some('a'..='z'))
-        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         && !s.ends_with('_')
         && !s.contains("__")
 }
@@ -443,7 +575,9 @@ fn check_field_name(name: &str) -> Result<(), SpecError> {
         ));
     }
     if RUST_RESERVED.contains(&name) {
-        return err(format!("field name {name:?} is a Rust keyword or reserved name; pick another"));
+        return err(format!(
+            "field name {name:?} is a Rust keyword or reserved name; pick another"
+        ));
     }
     if SQL_RESERVED.contains(&name) {
         return err(format!("field name {name:?} is an SQL reserved word; pick another"));
@@ -501,7 +635,9 @@ fn capitalize(s: &str) -> String {
 /// Checks the shape of a domain name (not whether it exists: see `plan`).
 pub fn parse_names(name: &str, plural: Option<&str>) -> Result<Names, SpecError> {
     let ok_word = |s: &str| {
-        s.len() >= 2 && s.len() <= 30 && s.starts_with(|c: char| c.is_ascii_lowercase())
+        s.len() >= 2
+            && s.len() <= 30
+            && s.starts_with(|c: char| c.is_ascii_lowercase())
             && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
     };
     if !ok_word(name) {
@@ -521,7 +657,9 @@ pub fn parse_names(name: &str, plural: Option<&str>) -> Result<Names, SpecError>
     }
     for word in [name, plural.as_str()] {
         if RUST_RESERVED.contains(&word) {
-            return err(format!("domain name {word:?} is a Rust keyword or reserved name; pick another"));
+            return err(format!(
+                "domain name {word:?} is a Rust keyword or reserved name; pick another"
+            ));
         }
         if SQL_RESERVED.contains(&word) {
             return err(format!("domain name {word:?} is an SQL reserved word; pick another"));

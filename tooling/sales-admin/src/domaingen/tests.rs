@@ -99,7 +99,10 @@ fn run(o: &NewDomain) -> anyhow::Result<String> {
 #[test]
 fn fields_parse_with_type_and_modifiers() {
     let f = parse_field("email:string:unique").unwrap();
-    assert_eq!((f.name.as_str(), f.kind, f.mods.unique, f.mods.optional), ("email", Kind::String, true, false));
+    assert_eq!(
+        (f.name.as_str(), f.kind, f.mods.unique, f.mods.optional),
+        ("email", Kind::String, true, false)
+    );
     let f = parse_field("due_at:timestamp:optional").unwrap();
     assert_eq!((f.kind, f.mods.optional), (Kind::Timestamp, true));
     let f = parse_field("tags:string[]").unwrap();
@@ -108,7 +111,10 @@ fn fields_parse_with_type_and_modifiers() {
     let f = parse_field("unit_price:money:optional:unique").unwrap_err();
     assert!(f.0.contains("cannot be unique"), "{f}");
     let f = parse_field("unit_price:money").unwrap();
-    assert_eq!((f.column(), f.json(), f.pascal()), ("unit_price_cents".into(), "unitPrice".into(), "UnitPrice".into()));
+    assert_eq!(
+        (f.column(), f.json(), f.pascal()),
+        ("unit_price_cents".into(), "unitPrice".into(), "UnitPrice".into())
+    );
     for kind in spec::KINDS.iter() {
         assert_eq!(parse_field(&format!("x1:{}", kind.name)).unwrap().kind, kind.kind);
     }
@@ -142,7 +148,14 @@ fn bad_fields_are_refused_with_a_reason() {
 fn domain_names_are_one_lowercase_word_and_not_reserved() {
     let n = parse_names("widget", None).unwrap();
     assert_eq!(
-        (n.plural.as_str(), n.pascal.as_str(), n.pascal_plural.as_str(), n.upper.as_str(), n.bus.as_str(), n.app.as_str()),
+        (
+            n.plural.as_str(),
+            n.pascal.as_str(),
+            n.pascal_plural.as_str(),
+            n.upper.as_str(),
+            n.bus.as_str(),
+            n.app.as_str()
+        ),
         ("widgets", "Widget", "Widgets", "WIDGET", "widgetbus", "widgetapp")
     );
     assert_eq!(pluralize("box"), "boxes");
@@ -169,12 +182,40 @@ fn domain_names_are_one_lowercase_word_and_not_reserved() {
 fn field_sets_are_checked_together() {
     let n = parse_names("widget", None).unwrap();
     let f = |raws: &[&str]| raws.iter().map(|r| parse_field(r).unwrap()).collect::<Vec<_>>();
-    assert!(spec::check_fields(&n, &[]).unwrap_err().0.contains("at least one --field"));
-    assert!(spec::check_fields(&n, &f(&["a1:int", "a1:string"])).unwrap_err().0.contains("used twice"));
-    assert!(spec::check_fields(&n, &f(&["price:money", "price_cents:int"])).unwrap_err().0.contains("price_cents"));
-    assert!(spec::check_fields(&n, &f(&["widget_id:uuid"])).unwrap_err().0.contains("widget_id"));
-    spec::check_fields(&n, &f(EVERY_TYPE.iter().filter(|s| **s != "owner:user").copied().collect::<Vec<_>>().as_slice()))
-        .unwrap();
+    assert!(
+        spec::check_fields(&n, &[])
+            .unwrap_err()
+            .0
+            .contains("at least one --field")
+    );
+    assert!(
+        spec::check_fields(&n, &f(&["a1:int", "a1:string"]))
+            .unwrap_err()
+            .0
+            .contains("used twice")
+    );
+    assert!(
+        spec::check_fields(&n, &f(&["price:money", "price_cents:int"]))
+            .unwrap_err()
+            .0
+            .contains("price_cents")
+    );
+    assert!(
+        spec::check_fields(&n, &f(&["widget_id:uuid"]))
+            .unwrap_err()
+            .0
+            .contains("widget_id")
+    );
+    spec::check_fields(
+        &n,
+        &f(EVERY_TYPE
+            .iter()
+            .filter(|s| **s != "owner:user")
+            .copied()
+            .collect::<Vec<_>>()
+            .as_slice()),
+    )
+    .unwrap();
 }
 
 #[test]
@@ -193,24 +234,44 @@ fn insertion_goes_above_the_marker_with_its_indentation() {
         marker: "// @generator:rout",
         ..ins
     };
-    assert_eq!(apply_insertion(text, &prefix_only), None, "a marker matches whole, not as a prefix");
+    assert_eq!(
+        apply_insertion(text, &prefix_only),
+        None,
+        "a marker matches whole, not as a prefix"
+    );
 }
 
 #[test]
 fn a_missing_marker_is_an_error_naming_file_and_marker_and_nothing_is_written() {
     let dir = temp_copy();
     let build = dir.path().join("api/services/sales-api/src/build.rs");
-    let text = std::fs::read_to_string(&build).unwrap().replace("// @generator:routes", "// routes");
+    let text = std::fs::read_to_string(&build)
+        .unwrap()
+        .replace("// @generator:routes", "// routes");
     std::fs::write(&build, text).unwrap();
     let before = snapshot_tree(dir.path());
-    let err = run(&opts(dir.path(), "widget", &["title:string"])).unwrap_err().to_string();
-    assert!(err.contains("api/services/sales-api/src/build.rs: marker `// @generator:routes` not found"), "{err}");
-    assert_eq!(changed(&snapshot_tree(dir.path()), &before), Vec::<PathBuf>::new(), "nothing written");
+    let err = run(&opts(dir.path(), "widget", &["title:string"]))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("api/services/sales-api/src/build.rs: marker `// @generator:routes` not found"),
+        "{err}"
+    );
+    assert_eq!(
+        changed(&snapshot_tree(dir.path()), &before),
+        Vec::<PathBuf>::new(),
+        "nothing written"
+    );
 
     std::fs::remove_file(dir.path().join("api/services/sales-api/tests/it/main.rs")).unwrap();
-    let err = run(&opts(dir.path(), "widget", &["title:string"])).unwrap_err().to_string();
+    let err = run(&opts(dir.path(), "widget", &["title:string"]))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("2 marker(s) missing"), "{err}");
-    assert!(err.contains("api/services/sales-api/tests/it/main.rs: file not found"), "{err}");
+    assert!(
+        err.contains("api/services/sales-api/tests/it/main.rs: file not found"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -218,8 +279,14 @@ fn second_run_changes_nothing_and_says_unchanged() {
     let dir = temp_copy();
     let o = opts(dir.path(), "widget", EVERY_TYPE);
     let first = run(&o).unwrap();
-    assert!(first.contains("create  business/domain/widgetbus/src/lib.rs"), "{first}");
-    assert!(first.contains("insert  api/services/sales-api/src/build.rs at // @generator:routes"), "{first}");
+    assert!(
+        first.contains("create  business/domain/widgetbus/src/lib.rs"),
+        "{first}"
+    );
+    assert!(
+        first.contains("insert  api/services/sales-api/src/build.rs at // @generator:routes"),
+        "{first}"
+    );
     assert!(first.contains("note: owner:user is the built-in owner"), "{first}");
     let after_first = snapshot_tree(dir.path());
     let migrations: Vec<_> = after_first
@@ -229,21 +296,37 @@ fn second_run_changes_nothing_and_says_unchanged() {
     assert_eq!(migrations.len(), 2, "one migration per backend");
 
     let second = run(&o).unwrap();
-    assert_eq!(changed(&snapshot_tree(dir.path()), &after_first), Vec::<PathBuf>::new(), "the second run wrote nothing");
-    assert!(second.contains("unchanged: domain \"widget\" is already in place"), "{second}");
+    assert_eq!(
+        changed(&snapshot_tree(dir.path()), &after_first),
+        Vec::<PathBuf>::new(),
+        "the second run wrote nothing"
+    );
     assert!(
-        second.lines().filter(|l| !l.starts_with("note:")).take(29).all(|l| l.starts_with("unchanged")),
+        second.contains("unchanged: domain \"widget\" is already in place"),
+        "{second}"
+    );
+    assert!(
+        second
+            .lines()
+            .filter(|l| !l.starts_with("note:"))
+            .take(29)
+            .all(|l| l.starts_with("unchanged")),
         "{second}"
     );
 
     // The same name with other fields is refused, not merged.
-    let err = run(&opts(dir.path(), "widget", &["title:string", "size:int"])).unwrap_err().to_string();
+    let err = run(&opts(dir.path(), "widget", &["title:string", "size:int"]))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("already exists"), "{err}");
     assert_eq!(changed(&snapshot_tree(dir.path()), &after_first), Vec::<PathBuf>::new());
 
     // `domain list` shows it beside the hand-written one.
     let domains = list(dir.path()).unwrap();
-    let names: Vec<_> = domains.iter().map(|d| (d.name.as_str(), d.app, d.mounted, d.generated)).collect();
+    let names: Vec<_> = domains
+        .iter()
+        .map(|d| (d.name.as_str(), d.app, d.mounted, d.generated))
+        .collect();
     assert_eq!(names, [("product", false, true, false), ("widget", true, true, true)]);
 }
 
@@ -257,9 +340,20 @@ fn dry_run_prints_files_and_insertions_and_writes_nothing() {
     };
     let out = run(&o).unwrap();
     assert_eq!(changed(&snapshot_tree(dir.path()), &before), Vec::<PathBuf>::new());
-    assert!(out.contains("would create  business/domain/widgetbus/src/stores/pg.rs"), "{out}");
-    assert!(out.contains("would create  business/sdk/migrations/pg/0006_widgets.sql"), "{out}");
-    assert!(out.contains("would insert  Cargo.toml at # @generator:workspace-members:\n    + \"business/domain/widgetbus\","), "{out}");
+    assert!(
+        out.contains("would create  business/domain/widgetbus/src/stores/pg.rs"),
+        "{out}"
+    );
+    assert!(
+        out.contains("would create  business/sdk/migrations/pg/0006_widgets.sql"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "would insert  Cargo.toml at # @generator:workspace-members:\n    + \"business/domain/widgetbus\","
+        ),
+        "{out}"
+    );
     assert!(out.contains("    + Domain::Widget => \"WIDGET\","), "{out}");
     assert!(out.ends_with("dry run: nothing written\n"), "{out}");
 }
@@ -268,15 +362,23 @@ fn dry_run_prints_files_and_insertions_and_writes_nothing() {
 fn existing_domains_and_taken_names_are_refused() {
     let dir = temp_copy();
     let before = snapshot_tree(dir.path());
-    let err = run(&opts(dir.path(), "product", &["title:string"])).unwrap_err().to_string();
+    let err = run(&opts(dir.path(), "product", &["title:string"]))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("domain \"product\" already exists"), "{err}");
     // `counter` -> `counters`, already a field of Deps.
-    let err = run(&opts(dir.path(), "counter", &["title:string"])).unwrap_err().to_string();
+    let err = run(&opts(dir.path(), "counter", &["title:string"]))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("build.rs already has a field with this name"), "{err}");
     // A table another migration made.
-    let err = run(&opts(dir.path(), "sale", &["title:string"])).unwrap_err().to_string();
+    let err = run(&opts(dir.path(), "sale", &["title:string"]))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("already"), "{err}");
-    let err = run(&opts(dir.path(), "thing", &["select:string"])).unwrap_err().to_string();
+    let err = run(&opts(dir.path(), "thing", &["select:string"]))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("SQL reserved word"), "{err}");
     assert_eq!(changed(&snapshot_tree(dir.path()), &before), Vec::<PathBuf>::new());
 }
