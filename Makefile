@@ -14,7 +14,7 @@ ADMIN_ID := 5cf37266-3473-4006-984f-9325122678b7
 # Where PostgreSQL tests create their databases unless SALES_TEST_DATABASE_URL says otherwise.
 TEST_PG_URL := postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: help run test lint fmt layercheck ci migrate seed migrate-seed token users genkey
+.PHONY: help run test lint fmt layercheck generator-check ci migrate seed migrate-seed token users genkey
 
 help: ## list the targets
 	@echo 'usage: make <target>'
@@ -46,6 +46,9 @@ fmt: ## format the whole workspace
 
 layercheck: ## fail if a crate depends up a layer (app -> business -> foundation)
 	$(CARGO) run --quiet -p layercheck
+
+generator-check: ## generate a throwaway domain (every field type) in a copy of the workspace; build, lint and test it
+	bash tooling/sales-admin/check-generator.sh
 
 ci: ## run the CI pipeline locally (.ci/run: fmt, layers, clippy, tests on PostgreSQL)
 	bash .ci/run
