@@ -93,7 +93,8 @@ pub struct FieldCtx {
     /// Statement binding `v: &T` with `qb: &mut QueryBuilder` named `qb` (`&mut qb` for `update`).
     pub update_bind: String,
     pub filter_bind: String,
-    /// JSON of `item.<name>` for the audit row, and of `v: &T`.
+    /// The audit row's value of `item.<name>` (an expression inside `json!({..})`),
+    /// and the JSON of `v: &T`.
     pub audit_place: String,
     pub audit_ref: String,
     /// Filtering.
@@ -187,10 +188,10 @@ impl FieldCtx {
         };
         let update_bind = format!("DB::{bind}(&mut qb, {});", owned_from_ref(k, "v"));
         let filter_bind = format!("DB::{bind}(qb, {});", owned_from_ref(k, "v"));
-        let audit_place = if opt && k == Kind::Timestamp {
-            format!("serde_json::json!({place}.and_then(|t| t.format(&Rfc3339).ok()))")
-        } else {
-            audit_json(k, &place)
+        let audit_place = match (k, opt) {
+            (Kind::Timestamp, false) => format!("{place}.format(&Rfc3339).ok()"),
+            (Kind::Timestamp, true) => format!("{place}.and_then(|t| t.format(&Rfc3339).ok())"),
+            _ => place.clone(),
         };
         let audit_ref = audit_json(k, "v");
 

@@ -5,9 +5,10 @@ use time::OffsetDateTime;
 use types::Money;
 {%- endif %}
 use uuid::Uuid;
-use validator::Validate;
 {%- if c.has_money %}
-use validator::ValidationError;
+use validator::{Validate, ValidationError};
+{%- else %}
+use validator::Validate;
 {%- endif %}
 
 /// A {{ c.n.name }}.
@@ -20,9 +21,7 @@ pub struct App{{ c.n.pascal }} {
     #[serde(rename = "userID")]
     pub user_id: Uuid,
 {%- for f in c.fields %}
-    {{ f.serde_resp }}
-    {{ f.schema }}
-    pub {{ f.name }}: {{ f.ty }},
+    {{ f.serde_resp }} {{ f.schema }} pub {{ f.name }}: {{ f.ty }},
 {%- endfor %}
     /// Starts at 1, incremented by every change; the `ETag` is this number quoted.
     #[schema(example = 1)]
@@ -68,10 +67,7 @@ fn check(v: Result<(), validator::ValidationErrors>) -> Result<(), AppError> {
 pub struct AppNew{{ c.n.pascal }} {
 {%- for f in c.fields %}
     /// {{ f.doc }}
-    {{ f.serde_req }}
-    {{ f.validate }}
-    {{ f.schema }}
-    pub {{ f.name }}: {{ f.ty }},
+    {{ f.serde_req }} {{ f.validate }} {{ f.schema }} pub {{ f.name }}: {{ f.ty }},
 {%- endfor %}
 }
 
@@ -96,10 +92,7 @@ impl AppNew{{ c.n.pascal }} {
 pub struct AppUpdate{{ c.n.pascal }} {
 {%- for f in c.fields %}
     /// {{ f.doc }}
-    {{ f.serde_req_update }}
-    {{ f.validate }}
-    {{ f.schema_update }}
-    pub {{ f.name }}: Option<{{ f.inner_ty }}>,
+    {{ f.serde_req_update }} {{ f.validate }} {{ f.schema_update }} pub {{ f.name }}: Option<{{ f.inner_ty }}>,
 {%- endfor %}
 }
 

@@ -40,8 +40,7 @@ struct {{ c.n.pascal }}Filter {
     user_id: Option<uuid::Uuid>,
 {%- for f in c.filters %}
     /// {{ f.param_doc }}
-    {{ f.param_attr }}
-    {{ f.name }}: {{ f.param_ty }},
+    {{ f.param_attr }} {{ f.name }}: {{ f.param_ty }},
 {%- endfor %}
 }
 
