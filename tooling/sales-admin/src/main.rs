@@ -191,7 +191,7 @@ soft delete. Rules as for products: ANY reads, USER creates, OWNER|ADMIN updates
 Examples:
   sales-admin domain new widget --field title:string --field price:money --field owner:user \\
       --field tags:string[] --field due:timestamp:optional --dry-run
-  sales-admin domain new box --field label:string:unique --field weight:int
+  sales-admin domain new parcel --field label:string:unique --field weight:int
   sales-admin domain list";
 
 #[derive(Debug, Subcommand)]
@@ -204,7 +204,7 @@ enum DomainCommand {
         /// A field, NAME:TYPE[:optional][:unique]; repeat for each field.
         #[arg(long = "field", short = 'f', required = true)]
         fields: Vec<String>,
-        /// Table and route name; default: the name + s (box -> boxes, story -> stories).
+        /// Table and route name; default: the name + s (glass -> glasses, story -> stories).
         #[arg(long)]
         plural: Option<String>,
         /// Print the files and the insertions; write nothing.

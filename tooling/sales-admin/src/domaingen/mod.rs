@@ -291,11 +291,14 @@ pub fn plan(opts: &NewDomain) -> anyhow::Result<Plan> {
         }
     }
     if !differing.is_empty() {
+        let shown = match differing.len() {
+            1..=3 => differing.join(", "),
+            n => format!("{} and {} more", differing[..2].join(", "), n - 2),
+        };
         bail!(
-            "domain {:?} already exists or its names are taken: {} differ(s) from what this command would write.\n  \
-             Existing domains are never overwritten; pick another name (or --plural), or delete the files first.",
+            "domain {:?} already exists or its names are taken: {shown} differ(s) from what this command would \
+             write.\n  Existing domains are never overwritten; pick another name (or --plural), or delete the files first.",
             names.name,
-            differing.join(", ")
         );
     }
     let mut insertions = Vec::new();

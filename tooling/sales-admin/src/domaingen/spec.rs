@@ -609,7 +609,7 @@ pub struct Names {
     pub app: String,
 }
 
-/// The plural used for the table and the route: `box` -> `boxes`, `story` ->
+/// The plural used for the table and the route: `glass` -> `glasses`, `story` ->
 /// `stories`, else `+s`. `--plural` overrides it.
 pub fn pluralize(name: &str) -> String {
     if name.ends_with('s') || name.ends_with('x') || name.ends_with("ch") || name.ends_with("sh") || name.ends_with('z')
