@@ -345,7 +345,10 @@ fn dry_run_prints_files_and_insertions_and_writes_nothing() {
         "{out}"
     );
     assert!(
-        out.contains("would create  business/sdk/migrations/pg/0006_widgets.sql"),
+        out.contains(&format!(
+            "would create  business/sdk/migrations/pg/{:04}_widgets.sql",
+            migration_number(dir.path(), "widgets").unwrap()
+        )),
         "{out}"
     );
     assert!(
