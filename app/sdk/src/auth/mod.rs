@@ -172,6 +172,9 @@ impl Authenticator {
             Err(userbus::Error::NotFound) => {
                 return Err(AppError::unauthenticated("invalid token: user no longer exists"));
             }
+            // The cause itself (not the transparent wrapper) so a database outage
+            // is recognised and answered 503.
+            Err(userbus::Error::Internal(e)) => return Err(AppError::internal(e)),
             Err(e) => return Err(AppError::internal(e)),
         };
         if !user.enabled {
