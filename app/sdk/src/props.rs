@@ -133,17 +133,17 @@ fn rt() -> &'static tokio::runtime::Runtime {
     })
 }
 
-struct AuthFixture {
-    auth: Authenticator,
+pub(crate) struct AuthFixture {
+    pub(crate) auth: Authenticator,
     /// A real token of the seeded admin: the control that must pass.
-    valid: String,
+    pub(crate) valid: String,
     _db: TestDb,
 }
 
 const ADMIN_ID: &str = "5cf37266-3473-4006-984f-9325122678b7";
 const DEV_KID: &str = "54bb2165-71e1-41a6-af3e-7da4a0e1e2c1";
 
-fn fixture() -> &'static AuthFixture {
+pub(crate) fn fixture() -> &'static AuthFixture {
     static F: OnceLock<AuthFixture> = OnceLock::new();
     F.get_or_init(|| {
         rt().block_on(async {
