@@ -205,6 +205,10 @@ zarf-validate: ## lint the Dockerfiles, validate compose and the k8s overlays of
 bench: ## benchmark: release build, seeded PostgreSQL + SQLite, sales-api vs bare axum and pgbench; table + target/bench/results.json
 	bash tooling/bench/run.sh
 
+.PHONY: fuzz-api
+fuzz-api: ## hostile input: schemathesis (PyPI) against the running service's OpenAPI document, SQLite and PostgreSQL
+	bash tooling/schemathesis/run.sh
+
 .PHONY: openapi
 openapi: ## regenerate the committed api/openapi.json from the code
 	UPDATE_OPENAPI=1 $(CARGO) nextest run -p sales-api -E 'test(/openapi/)'

@@ -107,8 +107,10 @@ start_api() { # DBURL LOGFILE -> sets API_PID, API_BASE
     local port dport
     port=$(free_port)
     dport=$(free_port)
+    # MALLOC_ARENA_MAX=2 as the Docker image sets it (zarf/docker/dockerfile.sales-api).
     SALES_WEB_API_HOST=127.0.0.1:$port SALES_WEB_DEBUG_HOST=127.0.0.1:$dport SALES_DB_URL=$1 \
-        SALES_LOG_LEVEL=warn SALES_LOG_FORMAT=json "$BIN/sales-api" >"$2" 2>&1 &
+        SALES_LOG_LEVEL=warn SALES_LOG_FORMAT=json MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" \
+        "$BIN/sales-api" >"$2" 2>&1 &
     API_PID=$!
     PIDS+=("$API_PID")
     API_BASE=http://127.0.0.1:$port
@@ -181,6 +183,23 @@ measure pg/create pgbench/create 0.5 "$API_PID" create "$API_BASE"
 measure pg/sale-hot pgbench/sale-hot 0.5 "$API_PID" sale-hot "$API_BASE" --hot-id "$HOT_PG"
 measure pg/sale-spread pgbench/sale-spread 0.5 "$API_PID" sale-spread "$API_BASE" --ids "$OUT/ids_pg.txt"
 stop_api
+
+# Overload (load shedding): the service's concurrency limit set to the usual load
+# (SALES_WEB_MAX_IN_FLIGHT=$CONNS), then GET /v1/products/{id} from 4x as many
+# connections. The excess is answered 503 at once, so p99 stays near pg/get's p99
+# instead of growing with a queue. Anything but 200 and 503 is an error.
+echo "overload: pg/get at $((4 * CONNS)) connections, concurrency limit $CONNS"
+SALES_WEB_MAX_IN_FLIGHT=$CONNS start_api "$PG_URL" "$OUT/sales-api-pg-overload.log"
+ov=$("$BIN/loadgen" run --scenario get --base "$API_BASE" --connections "$((4 * CONNS))" \
+    --duration-secs "$DUR" --label pg/get-4x --ids "$OUT/ids_pg.txt")
+stop_api
+jq -r '"  \(.label): \(.rps | floor) req/s, p50 \(.p50_ms) ms, p99 \(.p99_ms) ms, \(.statuses)"' <<<"$ov"
+base_p99=$(jq -rs 'map(select(.id == "pg/get"))[0].p99_ms' "$RES")
+metric "pg/get p99 at 4x load ÷ p99 at 1x (shedding)" "$(jq -r --argjson b "$base_p99" '.p99_ms / $b' <<<"$ov")" × 2
+metric "pg/get at 4x load: share answered 503" \
+    "$(jq -r '((.statuses["503"] // 0) / .requests * 100)' <<<"$ov")" %
+metric "pg/get at 4x load: answers other than 200/503" \
+    "$(jq -r '[.statuses | to_entries[] | select(.key != "200" and .key != "503") | .value] | add // 0' <<<"$ov")" responses 0
 echo "== database limit: pgbench with the same statements"
 pgb pgbench/list "$PG_URL" list.sql
 pgb pgbench/get "$PG_URL" get.sql -D nprod="$N_SMALL"

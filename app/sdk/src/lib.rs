@@ -10,6 +10,9 @@ pub mod mid;
 pub mod page;
 pub mod query;
 
+#[cfg(test)]
+mod props;
+
 pub use auth::{Auth, Authenticator, Claims};
 pub use errs::{AppError, ErrCode, FieldError};
 pub use extract::{IfMatch, Json, UuidPath};

@@ -7,6 +7,9 @@ pub mod name;
 pub mod password;
 pub mod role;
 
+#[cfg(test)]
+mod props;
+
 pub use email::Email;
 pub use money::Money;
 pub use name::Name;

@@ -1,6 +1,7 @@
 //! Process-wide `tracing` set-up: JSON lines for production, readable text for
 //! development, an `EnvFilter` that `RUST_LOG` can override, and room for one extra
-//! layer (OpenTelemetry) on the same registry.
+//! layer (OpenTelemetry) on the same registry, behind its own filter: traces may want
+//! the statement events of `sqlx::query` at DEBUG while the logs stay at INFO.
 //!
 //! The JSON format is written here rather than taken from `tracing-subscriber`
 //! because its built-in JSON formatter can neither add a constant `service` field nor
@@ -27,6 +28,25 @@ use tracing_subscriber::util::SubscriberInitExt;
 /// An extra layer to install beside the log output, e.g. a `tracing-opentelemetry`
 /// layer built with `.boxed()`.
 pub type BoxedLayer = Box<dyn Layer<Registry> + Send + Sync + 'static>;
+
+/// The extra layer and the `EnvFilter` directive in front of it. The log filter (and
+/// `RUST_LOG`) do not apply to it: each layer sees what its own filter enables.
+pub struct Extra {
+    /// The layer, e.g. `otel::Telemetry::layer()`.
+    pub layer: BoxedLayer,
+    /// Its directive, e.g. `"info,sqlx::query=debug"`.
+    pub filter: String,
+}
+
+impl Extra {
+    /// `layer` behind `filter`.
+    pub fn new(layer: BoxedLayer, filter: impl Into<String>) -> Self {
+        Self {
+            layer,
+            filter: filter.into(),
+        }
+    }
+}
 
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,7 +88,7 @@ pub enum LoggerError {
     /// `RUST_LOG` or from configuration, so the operator knows what to fix.
     #[error("invalid log filter {directive:?} (from {origin}): {reason}")]
     InvalidFilter {
-        /// `RUST_LOG` or `config`.
+        /// `RUST_LOG`, `config` or `extra layer`.
         origin: &'static str,
         /// The directive string as given.
         directive: String,
@@ -93,9 +113,9 @@ pub struct LogGuard {
 /// Installs the global subscriber writing to stdout.
 ///
 /// `filter` is an `EnvFilter` directive (`"info,sqlx=warn"`); a non-empty `RUST_LOG`
-/// overrides it. `extra` is added to the same registry and sees the same filtered
-/// spans and events. Calling it a second time returns an error instead of panicking.
-pub fn init(service: &str, format: Format, filter: &str, extra: Option<BoxedLayer>) -> Result<LogGuard, LoggerError> {
+/// overrides it. `extra` is added to the same registry behind its own filter.
+/// Calling it a second time returns an error instead of panicking.
+pub fn init(service: &str, format: Format, filter: &str, extra: Option<Extra>) -> Result<LogGuard, LoggerError> {
     let ansi = format == Format::Pretty && std::io::stdout().is_terminal();
     let subscriber = build(service, format, filter, rust_log(), extra, std::io::stdout, ansi)?;
     subscriber
@@ -110,7 +130,7 @@ pub fn subscriber<W>(
     service: &str,
     format: Format,
     filter: &str,
-    extra: Option<BoxedLayer>,
+    extra: Option<Extra>,
     writer: W,
 ) -> Result<impl Subscriber + Send + Sync + 'static, LoggerError>
 where
@@ -129,7 +149,7 @@ fn build<W>(
     format: Format,
     filter: &str,
     rust_log: Option<String>,
-    extra: Option<BoxedLayer>,
+    extra: Option<Extra>,
     writer: W,
     ansi: bool,
 ) -> Result<impl Subscriber + Send + Sync + 'static, LoggerError>
@@ -157,11 +177,14 @@ where
             .boxed(),
     };
 
-    let mut layers = vec![output];
-    layers.extend(extra);
-    // One filter in front of every layer: the exporter should not pay for the
-    // trace-level chatter of dependencies either.
-    Ok(Registry::default().with(layers.with_filter(env_filter)))
+    // Per-layer filters: an event or span enabled for one layer only (a DEBUG SQL
+    // statement wanted by traces, say) never reaches the other.
+    let mut layers = vec![output.with_filter(env_filter).boxed()];
+    if let Some(extra) = extra {
+        let filter = parse_filter(&extra.filter, "extra layer")?;
+        layers.push(extra.layer.with_filter(filter).boxed());
+    }
+    Ok(Registry::default().with(layers))
 }
 
 fn parse_filter(directive: &str, origin: &'static str) -> Result<EnvFilter, LoggerError> {
@@ -477,16 +500,40 @@ mod tests {
     }
 
     #[test]
-    fn extra_layer_sees_the_same_filtered_events() {
+    fn extra_layer_has_its_own_filter() {
+        // Logs at INFO, the extra layer also sees `sqlx::query` at DEBUG (and RUST_LOG,
+        // which overrides the log filter, does not touch it).
         let count = Arc::new(AtomicUsize::new(0));
-        let extra: BoxedLayer = Box::new(Counter(count.clone()));
-        let sub = build("svc", Format::Json, "info", None, Some(extra), io::sink, false).unwrap();
+        let extra = Extra::new(Box::new(Counter(count.clone())), "info,sqlx::query=debug");
+        let capture = Capture::default();
+        let sub = build(
+            "svc",
+            Format::Json,
+            "info",
+            Some("warn".into()),
+            Some(extra),
+            capture.clone(),
+            false,
+        )
+        .unwrap();
         with_default(sub, || {
-            tracing::debug!("filtered out");
+            tracing::debug!("filtered out of both");
+            tracing::debug!(target: "sqlx::query", summary = "SELECT 1", "statement");
             tracing::info!("one");
             tracing::error!("two");
         });
-        assert_eq!(count.load(Ordering::SeqCst), 2);
+        assert_eq!(count.load(Ordering::SeqCst), 3, "sql statement, info and error");
+        let messages: Vec<_> = json_lines(&capture).iter().map(|l| l["message"].clone()).collect();
+        assert_eq!(messages, vec![Value::from("two")], "logs at RUST_LOG=warn");
+    }
+
+    #[test]
+    fn invalid_extra_filter_is_an_error() {
+        let extra = Extra::new(Box::new(Counter(Arc::default())), "=[");
+        let err = build("svc", Format::Json, "info", None, Some(extra), io::sink, false)
+            .err()
+            .expect("must fail");
+        assert!(err.to_string().contains("extra layer"), "{err}");
     }
 
     #[test]

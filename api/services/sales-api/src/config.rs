@@ -136,12 +136,11 @@ pub struct LogConfig {
 
 impl Default for LogConfig {
     fn default() -> Self {
-        // `sqlx::query=debug`: sqlx's per-statement events, which become the SQL
-        // spans of a trace (and DEBUG log lines with the statement text, never its
-        // parameters). The filter applies to logs and traces alike.
+        // Statements are not logged at INFO; traces see them through their own
+        // filter (`tempo.level`). Add `sqlx::query=debug` here to log them too.
         Self {
             format: "auto".into(),
-            level: "info,sqlx=warn,sqlx::query=debug".into(),
+            level: "info,sqlx=warn".into(),
         }
     }
 }
@@ -172,6 +171,10 @@ pub struct TempoConfig {
     pub probability: f64,
     /// `service.name` of the exported spans (what Grafana lists).
     pub service_name: String,
+    /// `EnvFilter` directives for what becomes a span, independent of `log.level`.
+    /// `sqlx::query=debug` enables sqlx's per-statement events, which become the SQL
+    /// spans (statement text, never parameter values). Used only while exporting.
+    pub level: String,
 }
 
 impl Default for TempoConfig {
@@ -181,6 +184,7 @@ impl Default for TempoConfig {
             host: String::new(),
             probability: 0.05,
             service_name: "sales-api".into(),
+            level: "info,sqlx::query=debug".into(),
         }
     }
 }

@@ -60,7 +60,17 @@ async fn run() -> anyhow::Result<()> {
     // output, so every line of a request carries the request's trace id.
     let telemetry = otel::Telemetry::new(&sales_api::config::otel_settings(&cfg))
         .context("setting up trace export (SALES_TEMPO_HOST, SALES_TEMPO_PROBABILITY)")?;
-    let _log = logger::init("sales-api", format, &cfg.log.level, Some(telemetry.layer()))?;
+    // Exporting: spans get their own filter (SQL statements at DEBUG become spans
+    // while the logs stay at INFO). Not exporting: the layer only puts trace ids on
+    // log lines, so it needs no more than the logs do.
+    let trace_filter = if telemetry.is_exporting() {
+        &cfg.tempo.level
+    } else {
+        &cfg.log.level
+    };
+    let traces = logger::Extra::new(telemetry.layer(), trace_filter.as_str());
+    let _log = logger::init("sales-api", format, &cfg.log.level, Some(traces))
+        .context("config key log.level (SALES_LOG_LEVEL) or tempo.level (SALES_TEMPO_LEVEL)")?;
     tracing::info!(config = %config::masked_json(&cfg), version = env!("CARGO_PKG_VERSION"), "starting");
     if telemetry.is_exporting() {
         tracing::info!(tempo = %cfg.tempo.host, probability = cfg.tempo.probability, "exporting traces over OTLP/gRPC");

@@ -58,6 +58,9 @@ impl Claims {
     }
 }
 
+/// Clock skew tolerated on `exp`, `nbf` and `iat`, in seconds.
+const LEEWAY_SECS: u64 = 5;
+
 /// Settings for issuing tokens.
 #[derive(Debug, Clone)]
 pub struct TokenConfig {
@@ -73,6 +76,26 @@ pub struct Authenticator {
     config: TokenConfig,
     users: userbus::Business,
     authz: Authz,
+    verified: VerifiedTokens,
+}
+
+/// Tokens whose signature, issuer and times were verified, by SHA-256 of the token
+/// text. An RS256 verification costs hundreds of microseconds of CPU (the largest
+/// cost of a simple authenticated read, docs/performance.md); a client sends the
+/// same token on every request until it expires. A hit is as strict as verifying
+/// again: the same bytes, checked against the same key set (fixed at start-up), and
+/// the expiry is checked on every hit. Only the signature check is skipped: the user
+/// is still looked up on every request, so a disabled or deleted user is refused at
+/// once. Bounded (least-recently-used entries go first).
+struct VerifiedTokens(quick_cache::sync::Cache<[u8; 32], TokenClaims>);
+
+impl VerifiedTokens {
+    const CAPACITY: usize = 10_000;
+
+    fn key(token: &str) -> [u8; 32] {
+        use sha2::Digest;
+        sha2::Sha256::digest(token.as_bytes()).into()
+    }
 }
 
 impl Authenticator {
@@ -89,6 +112,7 @@ impl Authenticator {
             config,
             users,
             authz: Authz::new().await?,
+            verified: VerifiedTokens(quick_cache::sync::Cache::new(VerifiedTokens::CAPACITY)),
         })
     }
 
@@ -129,8 +153,23 @@ impl Authenticator {
         Ok((token, exp.replace_nanosecond(0).unwrap_or(exp)))
     }
 
-    /// Verifies a bearer token's signature, issuer and times (no database).
+    /// Verifies a bearer token's signature, issuer and times (no database); a token
+    /// verified before and not yet expired is answered from the cache.
     pub fn verify_token(&self, token: &str) -> Result<TokenClaims, AppError> {
+        let key = VerifiedTokens::key(token);
+        if let Some(claims) = self.verified.0.get(&key) {
+            if claims.exp + LEEWAY_SECS as i64 > OffsetDateTime::now_utc().unix_timestamp() {
+                return Ok(claims);
+            }
+            self.verified.0.remove(&key);
+            return Err(AppError::unauthenticated("invalid token: expired"));
+        }
+        let claims = self.verify_signature(token)?;
+        self.verified.0.insert(key, claims.clone());
+        Ok(claims)
+    }
+
+    fn verify_signature(&self, token: &str) -> Result<TokenClaims, AppError> {
         let bad = |why: &str| AppError::unauthenticated(format!("invalid token: {why}"));
         let header = jsonwebtoken::decode_header(token).map_err(|_| bad("malformed"))?;
         if header.alg != Algorithm::RS256 {
@@ -142,7 +181,7 @@ impl Authenticator {
         v.set_issuer(&[&self.config.issuer]);
         v.set_required_spec_claims(&["exp", "iss", "sub", "iat"]);
         v.validate_nbf = true;
-        v.leeway = 5;
+        v.leeway = LEEWAY_SECS;
         let data = jsonwebtoken::decode::<TokenClaims>(token, key, &v).map_err(|e| {
             use jsonwebtoken::errors::ErrorKind::*;
             match e.kind() {
@@ -172,6 +211,9 @@ impl Authenticator {
             Err(userbus::Error::NotFound) => {
                 return Err(AppError::unauthenticated("invalid token: user no longer exists"));
             }
+            // The cause itself (not the transparent wrapper) so a database outage
+            // is recognised and answered 503.
+            Err(userbus::Error::Internal(e)) => return Err(AppError::internal(e)),
             Err(e) => return Err(AppError::internal(e)),
         };
         if !user.enabled {
@@ -181,5 +223,38 @@ impl Authenticator {
             subject: user.id,
             roles: user.roles,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::errs::ErrCode;
+
+    #[test]
+    fn a_verified_token_is_cached_until_it_expires() {
+        let f = crate::props::fixture();
+        let first = f.auth.verify_token(&f.valid).expect("valid");
+        assert!(f.auth.verified.0.get(&VerifiedTokens::key(&f.valid)).is_some(), "cached");
+        assert_eq!(f.auth.verify_token(&f.valid).expect("from the cache"), first);
+
+        // An entry past its expiry is refused and dropped, however it got there.
+        let stale = "a token verified an hour ago";
+        let mut claims = first.clone();
+        claims.exp = OffsetDateTime::now_utc().unix_timestamp() - 60;
+        f.auth.verified.0.insert(VerifiedTokens::key(stale), claims);
+        let err = f.auth.verify_token(stale).expect_err("expired");
+        assert_eq!(err.code, ErrCode::Unauthenticated);
+        assert!(err.message.contains("expired"), "{}", err.message);
+        assert!(f.auth.verified.0.get(&VerifiedTokens::key(stale)).is_none(), "dropped");
+    }
+
+    #[test]
+    fn rejected_tokens_are_not_cached() {
+        let f = crate::props::fixture();
+        let mut forged = f.valid.clone();
+        forged.pop();
+        assert!(f.auth.verify_token(&forged).is_err());
+        assert!(f.auth.verified.0.get(&VerifiedTokens::key(&forged)).is_none());
     }
 }

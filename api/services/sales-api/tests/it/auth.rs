@@ -9,6 +9,7 @@ crate::both_backends!(
     login_refresh_rotation_and_reuse_detection,
     logout_ends_the_session,
     unknown_email_and_wrong_password_look_the_same,
+    unknown_email_and_wrong_password_take_the_same_time,
     forged_tokens_are_refused,
     jwks_publishes_the_keys
 );
@@ -129,6 +130,44 @@ async fn unknown_email_and_wrong_password_look_the_same(app: TestApp) {
     assert_eq!(a.status, b.status);
     assert_eq!(a.body, b.body);
     assert!(!a.body.to_string().contains("not-the-password"));
+}
+
+/// Without the dummy hash an unknown email would answer as fast as a request that
+/// fails validation, telling an attacker which emails exist. Medians of interleaved
+/// samples; the bound is loose (a shared 2-core CI machine) but the difference it
+/// guards against is an order of magnitude.
+async fn unknown_email_and_wrong_password_take_the_same_time(app: TestApp) {
+    use std::time::{Duration, Instant};
+    async fn timed(app: &TestApp, email: &str, pw: &str, status: u16) -> Duration {
+        let started = Instant::now();
+        let r = if pw.is_empty() {
+            app.post("/v1/auth/login", None, json!({"email": email})).await
+        } else {
+            login(app, email, pw).await
+        };
+        assert_eq!(r.status, status, "{}", r.body);
+        started.elapsed()
+    }
+    fn median(mut v: Vec<Duration>) -> Duration {
+        v.sort();
+        v[v.len() / 2]
+    }
+    timed(&app, "admin@example.com", "not-the-password", 401).await; // warm-up
+    let (mut unknown, mut wrong, mut no_hash) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..15 {
+        unknown.push(timed(&app, "nobody@example.com", "garagesale", 401).await);
+        wrong.push(timed(&app, "admin@example.com", "not-the-password", 401).await);
+        // Refused before any hashing: no password at all is a 400.
+        no_hash.push(timed(&app, "admin@example.com", "", 400).await);
+    }
+    let (unknown, wrong, no_hash) = (median(unknown), median(wrong), median(no_hash));
+    eprintln!("login medians: unknown email {unknown:?}, wrong password {wrong:?}, no hash {no_hash:?}");
+    assert!(
+        unknown > no_hash * 3 && wrong > no_hash * 3,
+        "both paths verify a hash: unknown {unknown:?}, wrong {wrong:?}, no hash {no_hash:?}"
+    );
+    let ratio = unknown.max(wrong).as_secs_f64() / unknown.min(wrong).as_secs_f64();
+    assert!(ratio < 1.5, "unknown {unknown:?} vs wrong {wrong:?}: ratio {ratio:.2}");
 }
 
 fn b64(v: &Value) -> String {

@@ -8,6 +8,7 @@ mod checks;
 mod middleware;
 mod observability;
 mod openapi;
+mod outage;
 mod products;
 mod sales;
 mod shutdown;

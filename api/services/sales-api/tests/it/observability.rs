@@ -31,7 +31,10 @@ use uuid::Uuid;
 
 use crate::harness::{TestApp, USER_ID};
 
-crate::both_backends!(request_business_and_sql_spans_share_one_trace);
+crate::both_backends!(
+    request_business_and_sql_spans_share_one_trace,
+    a_full_scenario_leaks_no_secret
+);
 
 // ---------------------------------------------------------------------------
 // The shared pipeline
@@ -144,6 +147,11 @@ impl<'a> MakeWriter<'a> for Capture {
 }
 
 impl Capture {
+    /// Everything captured so far.
+    fn text(&self) -> String {
+        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+    }
+
     /// The JSON lines carrying `request_id`.
     fn lines_of(&self, request_id: &str) -> Vec<Value> {
         let text = String::from_utf8(self.0.lock().unwrap().clone()).unwrap();
@@ -201,7 +209,8 @@ fn build_pipeline() -> Pipeline {
         "sales-api",
         logger::Format::Json,
         &config.log.level,
-        Some(telemetry.layer()),
+        // As main does while exporting: spans behind `tempo.level`.
+        Some(logger::Extra::new(telemetry.layer(), config.tempo.level.as_str())),
         logs.clone(),
     )
     .expect("log subscriber");
@@ -425,7 +434,7 @@ async fn request_business_and_sql_spans_share_one_trace(app: TestApp) {
 
     // The request's log lines: every one carries the trace id; one says it completed.
     let lines = p.logs.lines_of(&request_id);
-    assert!(lines.len() >= 2, "request lines: {lines:#?}");
+    assert!(!lines.is_empty(), "request lines: {lines:#?}");
     for line in &lines {
         assert_eq!(line["trace_id"], trace_id.as_str(), "{line}");
         let text = line.to_string();
@@ -441,14 +450,274 @@ async fn request_business_and_sql_spans_share_one_trace(app: TestApp) {
         (Some("POST"), Some("/v1/users"), Some(201))
     );
     assert!(done["latency_ms"].as_f64().is_some_and(|ms| ms > 0.0), "{done}");
-    // The statements are logged too, in the same request and trace.
+    // Logs and traces have separate filters: at the default log level the
+    // statements are spans (above) but not log lines.
     assert!(
-        lines.iter().any(|l| l["target"] == "sqlx::query"
-            && l["summary"]
-                .as_str()
-                .is_some_and(|s| s.starts_with("INSERT INTO users"))),
-        "{lines:#?}"
+        !lines.iter().any(|l| l["target"] == "sqlx::query"),
+        "default log level logs no statements: {lines:#?}"
     );
+}
+
+// ---------------------------------------------------------------------------
+// Secrets
+
+/// Every response of a scenario, with where tokens may legitimately appear.
+struct Seen {
+    /// `(step, full text of status line, headers and body)`.
+    responses: Vec<(String, String)>,
+    trace_ids: Vec<String>,
+}
+
+impl Seen {
+    fn record(&mut self, step: &str, resp: &crate::harness::Resp) {
+        let (trace_id, _, _) = traceparent(resp);
+        self.trace_ids.push(trace_id);
+        self.responses.push((
+            step.to_string(),
+            format!("{} {:?} {}", resp.status, resp.headers, resp.body),
+        ));
+    }
+}
+
+async fn password_hash(app: &TestApp, email: &str) -> String {
+    app.deps
+        .users
+        .query_by_email(&types::Email::parse(email).unwrap())
+        .await
+        .unwrap()
+        .password_hash
+        .as_str()
+        .to_string()
+}
+
+/// A user's whole life through the API (created, token by Basic auth, login, refresh,
+/// password change, a failed login, a product and a sale, logout, a reused refresh
+/// token, a garbage bearer token), then a grep of everything that left the process:
+/// responses, every captured log line, every exported span of the scenario, and the
+/// audit rows. Passwords and hashes may appear nowhere; tokens only in the bodies of
+/// the responses that issue them.
+async fn a_full_scenario_leaks_no_secret(app: TestApp) {
+    let p = pipeline();
+    let admin = app.admin_token().await;
+    let tag = Uuid::new_v4().simple().to_string();
+    let email = format!("leak-{}@example.com", &tag[..12]);
+    let (pw1, pw2, pw_wrong) = (format!("first-{tag}"), format!("second-{tag}"), format!("wrong-{tag}"));
+    let garbage_token = format!("garbage.{tag}.token");
+    let mut seen = Seen {
+        responses: Vec::new(),
+        trace_ids: Vec::new(),
+    };
+    // Requests carry sampled trace contexts, so their spans are exported whatever the
+    // sampler says.
+    let traced = |req: reqwest::RequestBuilder| req.header("traceparent", new_trace(true).2);
+
+    let resp = app
+        .send(
+            traced(app.client.post(app.url("/v1/users")))
+                .bearer_auth(&admin)
+                .json(&json!({
+            "name": "Leak Test", "email": email, "roles": ["USER"], "department": "QA",
+            "password": pw1, "passwordConfirm": pw1})),
+        )
+        .await;
+    assert_eq!(resp.status, 201, "{}", resp.body);
+    seen.record("create user", &resp);
+    let user_id = resp.body["id"].as_str().unwrap().to_string();
+    let hash1 = password_hash(&app, &email).await;
+
+    let resp = app
+        .send(
+            traced(
+                app.client
+                    .get(app.url(&format!("/v1/auth/token/{}", crate::harness::DEV_KID))),
+            )
+            .basic_auth(&email, Some(&pw1)),
+        )
+        .await;
+    assert_eq!(resp.status, 200, "{}", resp.body);
+    let basic_token = resp.body["token"].as_str().unwrap().to_string();
+    seen.record("token by basic auth", &resp);
+
+    let login = json!({"email": email, "password": pw1});
+    let resp = app
+        .send(traced(app.client.post(app.url("/v1/auth/login"))).json(&login))
+        .await;
+    assert_eq!(resp.status, 200, "{}", resp.body);
+    let (access1, refresh1) = (
+        resp.body["accessToken"].as_str().unwrap().to_string(),
+        resp.body["refreshToken"].as_str().unwrap().to_string(),
+    );
+    seen.record("login", &resp);
+
+    let resp = app
+        .send(traced(app.client.post(app.url("/v1/auth/refresh"))).json(&json!({"refreshToken": refresh1})))
+        .await;
+    assert_eq!(resp.status, 200, "{}", resp.body);
+    let (access2, refresh2) = (
+        resp.body["accessToken"].as_str().unwrap().to_string(),
+        resp.body["refreshToken"].as_str().unwrap().to_string(),
+    );
+    seen.record("refresh", &resp);
+
+    let resp = app
+        .send(
+            traced(app.client.put(app.url(&format!("/v1/users/{user_id}"))))
+                .bearer_auth(&access2)
+                .json(&json!({"password": pw2, "passwordConfirm": pw2})),
+        )
+        .await;
+    assert_eq!(resp.status, 200, "{}", resp.body);
+    seen.record("change password", &resp);
+    let hash2 = password_hash(&app, &email).await;
+    assert_ne!(hash1, hash2);
+
+    let resp = app
+        .send(traced(app.client.post(app.url("/v1/auth/login"))).json(&json!({"email": email, "password": pw_wrong})))
+        .await;
+    assert_eq!(resp.status, 401, "{}", resp.body);
+    seen.record("wrong password", &resp);
+
+    let resp = app
+        .send(
+            traced(app.client.post(app.url("/v1/products")))
+                .bearer_auth(&access2)
+                .json(&json!({"name": format!("Lamp {}", &tag[..6]), "cost": 12.5, "quantity": 3})),
+        )
+        .await;
+    assert_eq!(resp.status, 201, "{}", resp.body);
+    seen.record("create product", &resp);
+    let product_id = resp.body["id"].as_str().unwrap().to_string();
+
+    let resp = app
+        .send(
+            traced(app.client.post(app.url("/v1/sales")))
+                .bearer_auth(&basic_token)
+                .json(&json!({"lines": [{"productID": product_id, "quantity": 1}]})),
+        )
+        .await;
+    assert_eq!(resp.status, 201, "{}", resp.body);
+    seen.record("sale", &resp);
+
+    let resp = app
+        .send(traced(app.client.post(app.url("/v1/auth/logout"))).json(&json!({"refreshToken": refresh2})))
+        .await;
+    assert_eq!(resp.status, 204, "{}", resp.body);
+    seen.record("logout", &resp);
+
+    let resp = app
+        .send(traced(app.client.post(app.url("/v1/auth/refresh"))).json(&json!({"refreshToken": refresh1})))
+        .await;
+    assert_eq!(resp.status, 401, "reused refresh token: {}", resp.body);
+    seen.record("reused refresh token", &resp);
+
+    let resp = app
+        .send(traced(app.client.get(app.url("/v1/products"))).bearer_auth(&garbage_token))
+        .await;
+    assert_eq!(resp.status, 401, "{}", resp.body);
+    seen.record("garbage token", &resp);
+
+    let resp = app
+        .send(
+            traced(
+                app.client
+                    .get(app.url(&format!("/v1/audits?rows=100&obj_id={user_id}"))),
+            )
+            .bearer_auth(&admin),
+        )
+        .await;
+    assert_eq!(resp.status, 200, "{}", resp.body);
+    let actions: Vec<&str> = resp.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|a| a["action"].as_str())
+        .collect();
+    assert!(
+        actions.contains(&"created") && actions.contains(&"updated"),
+        "the user's creation and password change are audited: {}",
+        resp.body
+    );
+    seen.record("audits", &resp);
+
+    let passwords_and_hashes = [
+        pw1.as_str(),
+        pw2.as_str(),
+        pw_wrong.as_str(),
+        hash1.as_str(),
+        hash2.as_str(),
+        "$argon2",
+    ];
+    let tokens = [
+        basic_token.as_str(),
+        access1.as_str(),
+        access2.as_str(),
+        refresh1.as_str(),
+        refresh2.as_str(),
+        garbage_token.as_str(),
+        admin.as_str(),
+    ];
+    // Where a token may appear: the body of the response that issued it.
+    let issued_by = |token: &str| match token {
+        t if t == basic_token => Some("token by basic auth"),
+        t if t == access1 || t == refresh1 => Some("login"),
+        t if t == access2 || t == refresh2 => Some("refresh"),
+        _ => None,
+    };
+
+    for (step, text) in &seen.responses {
+        for secret in passwords_and_hashes {
+            assert!(!text.contains(secret), "response to {step:?} leaks {secret:?}: {text}");
+        }
+        for token in tokens {
+            if issued_by(token) != Some(step.as_str()) {
+                assert!(!text.contains(token), "response to {step:?} leaks a token: {text}");
+            }
+        }
+    }
+
+    // Spans: wait for the last request's server span, then everything is flushed.
+    let last = seen.trace_ids.last().unwrap().clone();
+    p.wait_for(&last, "the audit request's span", |spans| {
+        spans.iter().any(|s| s.kind == SERVER)
+    })
+    .await;
+    let mut span_count = 0;
+    for trace_id in &seen.trace_ids {
+        let spans = p.spans_of(trace_id);
+        assert!(spans.iter().any(|s| s.kind == SERVER), "trace {trace_id} was exported");
+        for s in &spans {
+            span_count += 1;
+            let texts = s
+                .attributes
+                .iter()
+                .chain(s.event_attributes.iter().map(|(k, v)| (k, v)))
+                .map(|(k, v)| format!("{k}={v}"));
+            for text in texts.chain([s.name.clone()]) {
+                for secret in passwords_and_hashes.iter().chain(tokens.iter()) {
+                    assert!(!text.contains(secret), "span {:?} leaks {secret:?}: {text}", s.name);
+                }
+            }
+        }
+    }
+    assert!(
+        span_count > seen.trace_ids.len(),
+        "business and SQL spans were checked too"
+    );
+
+    // Logs: every line captured in this process so far (other tests' lines included;
+    // the secrets are this test's own, so any hit is a leak of this scenario).
+    let logs = p.logs.text();
+    for trace_id in &seen.trace_ids {
+        assert!(
+            logs.contains(trace_id.as_str()),
+            "request of trace {trace_id} was logged"
+        );
+    }
+    for secret in passwords_and_hashes.iter().chain(tokens.iter()) {
+        if let Some(line) = logs.lines().find(|l| l.contains(secret)) {
+            panic!("log line leaks {secret:?}: {line}");
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -236,9 +236,12 @@ pub(crate) fn select_sql<DB: Dialect>(f: &QueryFilter, order: OrderBy<OrderField
     qb
 }
 
-/// A plain `COUNT(*)`; `products_live_idx` (partial, live rows only) lets both
-/// backends answer the unfiltered count from the index.
+/// Unfiltered: the trigger-maintained `product_counts` (migration 0006), exact and
+/// O(1). Filtered: a plain `COUNT(*)`, which the filters' partial indexes serve.
 pub(crate) fn count_sql<DB: Dialect>(f: &QueryFilter) -> QueryBuilder<DB> {
+    if *f == QueryFilter::default() {
+        return QueryBuilder::new("SELECT CAST(COALESCE(SUM(live), 0) AS BIGINT) FROM product_counts");
+    }
     let mut qb = QueryBuilder::new("SELECT COUNT(*) FROM products p");
     push_filter(&mut qb, f, false);
     qb
