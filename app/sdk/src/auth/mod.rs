@@ -235,7 +235,10 @@ mod tests {
     fn a_verified_token_is_cached_until_it_expires() {
         let f = crate::props::fixture();
         let first = f.auth.verify_token(&f.valid).expect("valid");
-        assert!(f.auth.verified.0.get(&VerifiedTokens::key(&f.valid)).is_some(), "cached");
+        assert!(
+            f.auth.verified.0.get(&VerifiedTokens::key(&f.valid)).is_some(),
+            "cached"
+        );
         assert_eq!(f.auth.verify_token(&f.valid).expect("from the cache"), first);
 
         // An entry past its expiry is refused and dropped, however it got there.
