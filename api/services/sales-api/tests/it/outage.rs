@@ -274,9 +274,10 @@ async fn database_outage_gives_503_then_recovers_without_losing_acknowledged_wri
     let (status, took) = readiness().await;
     let readiness_down_after = killed.elapsed();
     assert_eq!(status, 503, "readiness with the database down");
-    // The check gives the database 1 s; the answer must not take much longer.
+    // The check gives the database 1 s (measured: 1.003 s after the kill); the bound
+    // leaves room for a loaded CI machine, not for a second timeout.
     assert!(
-        readiness_down_after <= Duration::from_millis(1200),
+        readiness_down_after <= Duration::from_millis(1500),
         "readiness answered 503 {readiness_down_after:?} after the kill ({took:?} for the request itself)"
     );
     // Keep the load on while the database is away.
