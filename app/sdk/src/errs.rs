@@ -277,6 +277,23 @@ mod tests {
         assert_eq!(marker, Some(ErrCode::Internal));
     }
 
+    /// However a domain error reaches `internal`, whole or unwrapped, a database
+    /// outage underneath is answered 503 (session 2's outage bug: a transparent
+    /// wrapper hid the sqlx error from the chain, and an outage answered 500).
+    #[test]
+    fn a_database_outage_under_a_domain_error_is_unavailable() {
+        let outage = || userbus::Error::from(sqlx::Error::PoolTimedOut);
+        let whole = AppError::internal(outage());
+        assert_eq!(whole.code, ErrCode::Unavailable, "{:?}", whole.source);
+        let userbus::Error::Internal(inner) = outage() else {
+            panic!("sqlx errors are Internal")
+        };
+        assert_eq!(AppError::internal(inner).code, ErrCode::Unavailable);
+        // A domain failure that is not an outage stays a 500.
+        let other = userbus::Error::from(sqlx::Error::RowNotFound);
+        assert_eq!(AppError::internal(other).code, ErrCode::Internal);
+    }
+
     #[test]
     fn unauthenticated_sets_www_authenticate() {
         let resp = AppError::unauthenticated("missing token").into_response();

@@ -84,6 +84,9 @@ impl Backend {
     }
 }
 
+/// A pooled PostgreSQL connection idle this long is pinged before it is used.
+const STALE_AFTER: Duration = Duration::from_secs(30);
+
 static PG_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/pg");
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 const PG_SEED: &str = include_str!("../seed/pg.sql");
@@ -101,6 +104,19 @@ impl DbPool {
                     .max_connections(cfg.max_open_conns)
                     .min_connections(cfg.min_idle_conns)
                     .acquire_timeout(Duration::from_millis(cfg.acquire_timeout_ms))
+                    // sqlx pings every connection on acquire by default: one more round
+                    // trip per statement (profiled in docs/performance.md). Ping only a
+                    // connection that sat idle long enough to have gone stale; a dead
+                    // one found later fails its statement, which answers 503.
+                    .test_before_acquire(false)
+                    .before_acquire(|conn, meta| {
+                        Box::pin(async move {
+                            if meta.idle_for >= STALE_AFTER {
+                                sqlx::Connection::ping(conn).await?;
+                            }
+                            Ok(true)
+                        })
+                    })
                     .connect_with(opts)
                     .await
                     .map_err(DbError::Connect)?;
@@ -123,6 +139,9 @@ impl DbPool {
                     })?;
                 }
                 let pool = SqlitePoolOptions::new()
+                    // An embedded file cannot drop a connection: no ping on acquire
+                    // (each would be a round trip to the connection's worker thread).
+                    .test_before_acquire(false)
                     .max_connections(cfg.max_open_conns.max(1))
                     .min_connections(cfg.min_idle_conns)
                     .acquire_timeout(Duration::from_millis(cfg.acquire_timeout_ms))

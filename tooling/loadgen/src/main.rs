@@ -97,6 +97,9 @@ struct RunArgs {
 
 struct Worker {
     latencies_us: Vec<u32>,
+    /// Latencies of the 2xx answers only, and of the 503s only (load shedding).
+    ok_us: Vec<u32>,
+    shed_us: Vec<u32>,
     statuses: BTreeMap<String, u64>,
     errors: u64,
     first_error: Option<String>,
@@ -143,6 +146,8 @@ async fn run(a: RunArgs) -> anyhow::Result<Value> {
             let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(w as u64 * 7919 + 1);
             let mut st = Worker {
                 latencies_us: Vec::with_capacity(64 * 1024),
+                ok_us: Vec::with_capacity(64 * 1024),
+                shed_us: Vec::new(),
                 statuses: BTreeMap::new(),
                 errors: 0,
                 first_error: None,
@@ -195,6 +200,11 @@ async fn run(a: RunArgs) -> anyhow::Result<Value> {
                 };
                 let us = t0.elapsed().as_micros().min(u32::MAX as u128) as u32;
                 st.latencies_us.push(us);
+                match &outcome {
+                    Ok(_) => st.ok_us.push(us),
+                    Err((code, _)) if code == "503" => st.shed_us.push(us),
+                    Err(_) => {}
+                }
                 match outcome {
                     Ok(code) => *st.statuses.entry(code).or_default() += 1,
                     Err((code, msg)) => {
@@ -208,12 +218,15 @@ async fn run(a: RunArgs) -> anyhow::Result<Value> {
         }));
     }
     let mut all = Vec::new();
+    let (mut ok, mut shed) = (Vec::new(), Vec::new());
     let mut statuses: BTreeMap<String, u64> = BTreeMap::new();
     let mut errors = 0;
     let mut first_error = None;
     for h in handles {
         let st = h.await?;
         all.extend_from_slice(&st.latencies_us);
+        ok.extend_from_slice(&st.ok_us);
+        shed.extend_from_slice(&st.shed_us);
         for (k, v) in st.statuses {
             *statuses.entry(k).or_default() += v;
         }
@@ -224,13 +237,9 @@ async fn run(a: RunArgs) -> anyhow::Result<Value> {
     }
     let elapsed = start.elapsed().as_secs_f64();
     all.sort_unstable();
-    let pct = |p: f64| -> f64 {
-        if all.is_empty() {
-            return 0.0;
-        }
-        let i = ((p / 100.0) * (all.len() as f64 - 1.0)).round() as usize;
-        all[i.min(all.len() - 1)] as f64 / 1000.0
-    };
+    ok.sort_unstable();
+    shed.sort_unstable();
+    let pct = |p: f64| percentile_ms(&all, p);
     let mean = if all.is_empty() {
         0.0
     } else {
@@ -250,8 +259,20 @@ async fn run(a: RunArgs) -> anyhow::Result<Value> {
         "p90_ms": pct(90.0),
         "p99_ms": pct(99.0),
         "max_ms": pct(100.0),
+        // Under overload: the answers that did the work, and the ones refused.
+        "ok_p99_ms": percentile_ms(&ok, 99.0),
+        "shed_p99_ms": percentile_ms(&shed, 99.0),
         "mean_ms": mean,
     }))
+}
+
+/// The `p`th percentile (nearest rank) of sorted microseconds, in ms; 0 if empty.
+fn percentile_ms(sorted_us: &[u32], p: f64) -> f64 {
+    if sorted_us.is_empty() {
+        return 0.0;
+    }
+    let i = ((p / 100.0) * (sorted_us.len() as f64 - 1.0)).round() as usize;
+    sorted_us[i.min(sorted_us.len() - 1)] as f64 / 1000.0
 }
 
 fn f(v: &Value, k: &str) -> Option<f64> {
@@ -438,4 +459,18 @@ fn coldstart(url: String, timeout_secs: f64, cmd: Vec<String>) -> anyhow::Result
         );
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percentile_ms;
+
+    #[test]
+    fn percentiles_are_nearest_rank_in_ms() {
+        let us: Vec<u32> = (1..=100).map(|i| i * 1000).collect();
+        assert_eq!(percentile_ms(&us, 50.0), 51.0);
+        assert_eq!(percentile_ms(&us, 99.0), 99.0);
+        assert_eq!(percentile_ms(&us, 100.0), 100.0);
+        assert_eq!(percentile_ms(&[], 99.0), 0.0);
+    }
 }

@@ -99,7 +99,9 @@ impl App {
         let max_in_flight = d.config.web.max_in_flight;
         if max_in_flight > 0 {
             // Over the limit a request is refused at once (503) instead of queueing:
-            // latency stays bounded under overload and clients can back off.
+            // latency stays bounded under overload and clients can back off. The
+            // limit is global: `Router::layer` builds the layer once per route, so a
+            // per-instance `concurrency_limit` would give every route its own limit.
             api = api.layer(
                 tower::ServiceBuilder::new()
                     .layer(axum::error_handling::HandleErrorLayer::new(
@@ -113,7 +115,7 @@ impl App {
                         },
                     ))
                     .load_shed()
-                    .concurrency_limit(max_in_flight),
+                    .layer(tower::limit::GlobalConcurrencyLimitLayer::new(max_in_flight)),
             );
         }
         if let Some(limits) = &d.rate_limits {

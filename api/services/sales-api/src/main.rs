@@ -24,9 +24,10 @@ Configuration (defaults → --config file → environment):
   SALES_AUTH_KEYS_FOLDER    folder of <kid>.pem keys         [zarf/keys]
   SALES_AUTH_ACTIVE_KID     key that signs new tokens        [54bb2165-71e1-41a6-af3e-7da4a0e1e2c1]
   SALES_LOG_FORMAT          json | pretty | auto             [auto]
-  SALES_LOG_LEVEL           tracing filter (RUST_LOG wins)   [info,sqlx=warn,sqlx::query=debug]
+  SALES_LOG_LEVEL           log filter (RUST_LOG wins)       [info,sqlx=warn]
   SALES_TEMPO_HOST          OTLP/gRPC trace receiver         [empty: no export] e.g. tempo:4317
   SALES_TEMPO_PROBABILITY   share of new requests traced     [0.05]
+  SALES_TEMPO_LEVEL         what becomes a span (exporting)  [info,sqlx::query=debug]
 The full list is in README.md, section Configuration.
 
 Examples:

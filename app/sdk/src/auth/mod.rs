@@ -211,9 +211,7 @@ impl Authenticator {
             Err(userbus::Error::NotFound) => {
                 return Err(AppError::unauthenticated("invalid token: user no longer exists"));
             }
-            // The cause itself (not the transparent wrapper) so a database outage
-            // is recognised and answered 503.
-            Err(userbus::Error::Internal(e)) => return Err(AppError::internal(e)),
+            // A database outage is found in the error's source chain: 503.
             Err(e) => return Err(AppError::internal(e)),
         };
         if !user.enabled {

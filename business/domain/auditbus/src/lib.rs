@@ -125,7 +125,10 @@ pub const DEFAULT_ORDER: OrderBy<OrderField> = OrderBy {
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error(transparent)]
+    /// A failure below the domain (database, I/O). Not transparent: the cause
+    /// stays in `source()`, so `sdk::sqldb::is_unavailable_error` finds a
+    /// database outage however the error is passed on.
+    #[error("internal error")]
     Internal(#[from] anyhow::Error),
 }
 

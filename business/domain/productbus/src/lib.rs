@@ -19,7 +19,10 @@ pub enum Error {
     /// The expected version (`If-Match`) is not the current one.
     #[error("product was changed by someone else")]
     VersionConflict,
-    #[error(transparent)]
+    /// A failure below the domain (database, I/O). Not transparent: the cause
+    /// stays in `source()`, so `sdk::sqldb::is_unavailable_error` finds a
+    /// database outage however the error is passed on.
+    #[error("internal error")]
     Internal(#[from] anyhow::Error),
 }
 

@@ -23,7 +23,10 @@ pub enum Error {
     /// The token had already been used: the session family is now revoked.
     #[error("refresh token was already used; the session has been revoked")]
     Reused,
-    #[error(transparent)]
+    /// A failure below the domain (database, I/O). Not transparent: the cause
+    /// stays in `source()`, so `sdk::sqldb::is_unavailable_error` finds a
+    /// database outage however the error is passed on.
+    #[error("internal error")]
     Internal(#[from] anyhow::Error),
 }
 

@@ -33,7 +33,10 @@ pub enum Error {
     #[error("a referenced user does not exist")]
     UnknownUser,
 {%- endif %}
-    #[error(transparent)]
+    /// A failure below the domain (database, I/O). Not transparent: the cause
+    /// stays in `source()`, so `sdk::sqldb::is_unavailable_error` finds a
+    /// database outage however the error is passed on.
+    #[error("internal error")]
     Internal(#[from] anyhow::Error),
 }
 

@@ -5,6 +5,7 @@ mod harness;
 
 mod auth;
 mod checks;
+mod docs;
 mod middleware;
 mod observability;
 mod openapi;

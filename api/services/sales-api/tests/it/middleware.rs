@@ -268,4 +268,35 @@ mod load_shedding {
         }
         assert!(ok >= 1 && shed >= 1, "ok={ok} shed={shed}");
     }
+
+    /// The limit counts requests on all routes together: while a login (tens of
+    /// ms of password hashing) holds the only slot, a request on another route is
+    /// shed. A limit built per route would answer it 401 (no token) instead.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_limit_is_shared_by_every_route() {
+        let app = TestApp::start_with(Backend::Sqlite, |c| c.web.max_in_flight = 1)
+            .await
+            .unwrap();
+        let login = app
+            .client
+            .post(app.url("/v1/auth/login"))
+            .json(&json!({"email": "user@example.com", "password": "garagesale"}))
+            .send();
+        let login = tokio::spawn(async move { login.await.unwrap().status().as_u16() });
+        let mut statuses = std::collections::BTreeMap::<u16, u32>::new();
+        while !login.is_finished() {
+            let status = app.get("/v1/products", None).await.status.as_u16();
+            *statuses.entry(status).or_default() += 1;
+        }
+        assert_eq!(login.await.unwrap(), 200);
+        let other: Vec<_> = statuses.keys().filter(|s| **s != 401 && **s != 503).collect();
+        assert!(
+            other.is_empty(),
+            "only 401 (no token) or 503 (shed) expected: {statuses:?}"
+        );
+        assert!(
+            statuses.get(&503).copied().unwrap_or(0) >= 1,
+            "no request on /v1/products was shed while the login held the only slot: {statuses:?}"
+        );
+    }
 }
