@@ -108,9 +108,9 @@ pgb() {
     local out tps lat failed
     out=$(pgbench -n -M prepared -c "$CONNS" -j 2 -T "$DUR" -f "tooling/bench/pgbench/$script" \
         -D admin="$ADMIN_ID" "$@" "$url" 2>&1) || { echo "$out" >&2; return 1; }
-    tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' <<<"$out" | head -1)
-    lat=$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p' <<<"$out" | head -1)
-    failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' <<<"$out" | head -1)
+    tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p;T;q' <<<"$out")
+    lat=$(sed -n 's/^latency average = \([0-9.]*\) ms/\1/p;T;q' <<<"$out")
+    failed=$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p;T;q' <<<"$out")
     jq -nc --arg id "$id" --argjson tps "$tps" --argjson lat "${lat:-null}" --argjson failed "${failed:-0}" \
         '{kind: "limit", id: $id, rps: $tps, mean_ms: $lat, errors: $failed, tool: "pgbench -M prepared"}' >>"$RES"
     echo "  $id: $tps tps, mean $lat ms, failed ${failed:-0}"
@@ -168,15 +168,24 @@ oversold_sqlite() { # FILE
 }
 
 # ---------------------------------------------------------------------------
+# The framework limit, measured right before each backend's liveness run: this
+# machine's speed drifts over minutes (shared cores), and a limit taken minutes
+# apart from its endpoint made the ratio swing by ±0.2 between runs.
+hello_limit() { # ID
+    local hp hello_pid
+    hp=$(free_port)
+    "$BIN/bench-hello" "127.0.0.1:$hp" 2>/dev/null &
+    hello_pid=$!
+    PIDS+=("$hello_pid")
+    wait_ready "http://127.0.0.1:$hp/v1/liveness"
+    measure "$1" "" "" "$hello_pid" liveness "http://127.0.0.1:$hp"
+    kill "$hello_pid"
+    wait "$hello_pid" 2>/dev/null || true
+    local id_re=${1//\//\\/}
+    sed -i "s/\"kind\":\"endpoint\",\"id\":\"$id_re\"/\"kind\":\"limit\",\"id\":\"$id_re\"/" "$RES"
+}
 echo "== framework limit: bare axum (bench-hello)"
-HP=$(free_port)
-"$BIN/bench-hello" "127.0.0.1:$HP" 2>/dev/null &
-HELLO_PID=$!
-PIDS+=("$HELLO_PID")
-wait_ready "http://127.0.0.1:$HP/v1/liveness"
-measure hello/liveness "" "" "$HELLO_PID" liveness "http://127.0.0.1:$HP"
-kill "$HELLO_PID"
-sed -i 's/"kind":"endpoint","id":"hello\/liveness"/"kind":"limit","id":"hello\/liveness"/' "$RES"
+hello_limit hello/liveness
 
 # ---------------------------------------------------------------------------
 echo "== PostgreSQL, $N_SMALL products"
@@ -199,25 +208,43 @@ stop_api
 
 # Overload (load shedding): the service's concurrency limit set to the usual load
 # (SALES_WEB_MAX_IN_FLIGHT=$CONNS), then GET /v1/products/{id} from 4x as many
-# connections, each retrying at once (no back-off: the worst client). The excess is
-# answered 503 at once, so the p99 of the requests served stays near pg/get's p99
-# instead of growing with a queue, and a refusal is faster than a normal answer.
-# The p99 of all answers is shown too, without a target: on 2 shared cores it mostly
-# measures the retry storm of the load generator. Anything but 200/503 is an error.
-echo "overload: pg/get at $((4 * CONNS)) connections, concurrency limit $CONNS"
-SALES_WEB_MAX_IN_FLIGHT=$CONNS start_api "$PG_URL" "$OUT/sales-api-pg-overload.log"
-ov=$("$BIN/loadgen" run --scenario get --base "$API_BASE" --connections "$((4 * CONNS))" \
-    --duration-secs "$DUR" --label pg/get-4x --ids "$OUT/ids_pg.txt")
-stop_api
-jq -r '"  \(.label): \(.rps | floor) req/s, p50 \(.p50_ms) ms, p99 \(.p99_ms) ms (200s \(.ok_p99_ms), 503s \(.shed_p99_ms)), \(.statuses)"' <<<"$ov"
+# connections. The excess is answered 503 + Retry-After at once instead of queueing.
+# Two kinds of client:
+# - polite: waits as Retry-After says (loadgen --honor-retry-after), what the 503
+#   asks of a client. Targets: the p99 of the requests served stays within 2x
+#   pg/get's p99, and the median refusal is no slower than pg/get's median (the
+#   refusals' p99 is shown: the 150 connections refused in the first instant, all
+#   opened at once, set it).
+# - storm: every worker retries at once, the worst client. No latency target: on 2
+#   shared cores the load generator's own retry storm takes the CPU (see
+#   docs/performance.md); it must still answer nothing but 200/503, never time out.
 base_p99=$(jq -rs 'map(select(.id == "pg/get"))[0].p99_ms' "$RES")
-metric "pg/get at 4x load: p99 of 200s ÷ p99 at 1x" "$(jq -r --argjson b "$base_p99" '.ok_p99_ms / $b' <<<"$ov")" × 2
-metric "pg/get at 4x load: p99 of 503s (≤ 1x p99)" "$(jq -r '.shed_p99_ms' <<<"$ov")" ms "$base_p99"
-metric "pg/get at 4x load: p99 of all ÷ p99 at 1x" "$(jq -r --argjson b "$base_p99" '.p99_ms / $b' <<<"$ov")" ×
-metric "pg/get at 4x load: share answered 503" \
-    "$(jq -r '((.statuses["503"] // 0) / .requests * 100)' <<<"$ov")" %
-metric "pg/get at 4x load: answers other than 200/503" \
-    "$(jq -r '[.statuses | to_entries[] | select(.key != "200" and .key != "503") | .value] | add // 0' <<<"$ov")" responses 0
+base_p50=$(jq -rs 'map(select(.id == "pg/get"))[0].p50_ms' "$RES")
+overload() { # LABEL [loadgen args...] -> prints the loadgen JSON
+    local label=$1
+    shift
+    SALES_WEB_MAX_IN_FLIGHT=$CONNS start_api "$PG_URL" "$OUT/sales-api-pg-$label.log"
+    "$BIN/loadgen" run --scenario get --base "$API_BASE" --connections "$((4 * CONNS))" \
+        --duration-secs "$DUR" --label "pg/get-4x-$label" --ids "$OUT/ids_pg.txt" "$@"
+    stop_api
+}
+for kind in polite storm; do
+    echo "overload ($kind clients): pg/get at $((4 * CONNS)) connections, concurrency limit $CONNS"
+    if [ "$kind" = polite ]; then ov=$(overload polite --honor-retry-after); else ov=$(overload storm); fi
+    jq -r '"  \(.label): \(.rps | floor) req/s, p99 \(.p99_ms) ms (200s \(.ok_p99_ms), 503s p50 \(.shed_p50_ms) p99 \(.shed_p99_ms)), \(.statuses)"' <<<"$ov"
+    if [ "$kind" = polite ]; then
+        metric "pg/get 4x polite: p99 of 200s ÷ p99 at 1x" "$(jq -r --argjson b "$base_p99" '.ok_p99_ms / $b' <<<"$ov")" × 2
+        metric "pg/get 4x polite: p50 of 503s (≤ 1x p50)" "$(jq -r '.shed_p50_ms' <<<"$ov")" ms "$base_p50"
+        metric "pg/get 4x polite: p99 of 503s" "$(jq -r '.shed_p99_ms' <<<"$ov")" ms
+    else
+        metric "pg/get 4x storm: p99 of 200s ÷ p99 at 1x" "$(jq -r --argjson b "$base_p99" '.ok_p99_ms / $b' <<<"$ov")" ×
+        metric "pg/get 4x storm: p50 of 503s" "$(jq -r '.shed_p50_ms' <<<"$ov")" ms
+        metric "pg/get 4x storm: p99 of 503s" "$(jq -r '.shed_p99_ms' <<<"$ov")" ms
+    fi
+    metric "pg/get 4x $kind: share answered 503" "$(jq -r '((.statuses["503"] // 0) / .requests * 100)' <<<"$ov")" %
+    metric "pg/get 4x $kind: answers other than 200/503" \
+        "$(jq -r '[.statuses | to_entries[] | select(.key != "200" and .key != "503") | .value] | add // 0' <<<"$ov")" responses 0
+done
 echo "== database limit: pgbench with the same statements"
 pgb pgbench/list "$PG_URL" list.sql
 pgb pgbench/get "$PG_URL" get.sql -D nprod="$N_SMALL"
@@ -276,7 +303,8 @@ SQL
     start_api "sqlite://$DB" "$OUT/sales-api-sqlite.log"
     sleep 1
     metric sqlite/idle_rss_mib "$(echo "$(status_kib "$API_PID" VmRSS) / 1024" | bc -l)" MiB 20
-    measure sqlite/liveness hello/liveness 0.6 "$API_PID" liveness "$API_BASE"
+    hello_limit hello/liveness-sqlite
+    measure sqlite/liveness hello/liveness-sqlite 0.6 "$API_PID" liveness "$API_BASE"
     measure sqlite/list "" "" "$API_PID" list "$API_BASE"
     measure sqlite/get "" "" "$API_PID" get "$API_BASE" --ids "$OUT/ids_sqlite.txt"
     measure sqlite/create "" "" "$API_PID" create "$API_BASE"
