@@ -3,15 +3,20 @@
 //! the mapping of constraint violations.
 //!
 //! SQLite is the embedded default (one file, nothing to install); PostgreSQL is the
-//! production database. Each domain has one store per backend, so SQL never has to
-//! be written for the lowest common denominator.
+//! production database. Each domain has one store, generic over [`StoreDb`] (the
+//! two backends' transactions and execution) and building its SQL through
+//! [`Dialect`] (binding, `ILIKE`), so SQL never has to be written for the lowest
+//! common denominator.
 
-use std::{str::FromStr, time::Duration};
+use std::{future::Future, str::FromStr, time::Duration};
 
 use sqlx::{
-    Postgres, Sqlite, Transaction,
-    postgres::{PgConnectOptions, PgPool, PgPoolOptions},
-    sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous},
+    Executor, IntoArguments, Pool, Postgres, Sqlite, Transaction,
+    postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions, PgQueryResult},
+    sqlite::{
+        SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteQueryResult,
+        SqliteSynchronous,
+    },
 };
 
 /// Connection settings, filled from `SALES_DB_*`.
@@ -261,6 +266,78 @@ pub async fn pg_begin(pool: &PgPool) -> Result<Transaction<'static, Postgres>, s
     pool.begin().await
 }
 
+/// A backend a store runs on: one store body, `Store<DB: StoreDb>`, serves both.
+///
+/// sqlx implements execution per backend (`Executor` for `&mut PgConnection` and
+/// for `&mut SqliteConnection`), so generic code would have to repeat the
+/// higher-ranked bound `for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>`
+/// on every impl: Rust does not carry a trait's where-clauses to its users, only
+/// its supertraits and the bounds on associated types. Stores therefore execute on
+/// [`StoreDb::conn`] (a transaction or connection) and [`StoreDb::pool`], and the
+/// remaining sqlx requirements are associated-type bounds here, which do carry.
+/// What a store decodes (its row types, `(i64,)` for counts) is the one bound a
+/// store still names itself: `Row: for<'r> sqlx::FromRow<'r, DB::Row>`.
+pub trait StoreDb: Dialect + sqlx::Database<Arguments: IntoArguments<Self>, QueryResult: RowsAffected> {
+    /// Starts a write transaction: `BEGIN IMMEDIATE` on SQLite
+    /// ([`sqlite_begin_write`]), a plain `BEGIN` on PostgreSQL ([`pg_begin`]).
+    fn begin_write(pool: &Pool<Self>) -> impl Future<Output = Result<Transaction<'static, Self>, sqlx::Error>> + Send;
+
+    /// A connection (`&mut tx` of an open transaction) as an executor: what
+    /// `&mut *tx` is for a concrete backend.
+    fn conn(conn: &mut Self::Connection) -> impl Executor<'_, Database = Self>;
+
+    /// The pool as an executor (each statement on a connection of its own).
+    fn pool(pool: &Pool<Self>) -> impl Executor<'_, Database = Self>;
+}
+
+impl StoreDb for Postgres {
+    fn begin_write(pool: &PgPool) -> impl Future<Output = Result<Transaction<'static, Postgres>, sqlx::Error>> + Send {
+        pg_begin(pool)
+    }
+
+    fn conn(conn: &mut PgConnection) -> impl Executor<'_, Database = Postgres> {
+        conn
+    }
+
+    fn pool(pool: &PgPool) -> impl Executor<'_, Database = Postgres> {
+        pool
+    }
+}
+
+impl StoreDb for Sqlite {
+    fn begin_write(
+        pool: &SqlitePool,
+    ) -> impl Future<Output = Result<Transaction<'static, Sqlite>, sqlx::Error>> + Send {
+        sqlite_begin_write(pool)
+    }
+
+    fn conn(conn: &mut SqliteConnection) -> impl Executor<'_, Database = Sqlite> {
+        conn
+    }
+
+    fn pool(pool: &SqlitePool) -> impl Executor<'_, Database = Sqlite> {
+        pool
+    }
+}
+
+/// The number of rows a statement changed, for [`StoreDb`]'s `QueryResult`
+/// (each backend has it as an inherent method only).
+pub trait RowsAffected {
+    fn rows_affected(&self) -> u64;
+}
+
+impl RowsAffected for PgQueryResult {
+    fn rows_affected(&self) -> u64 {
+        PgQueryResult::rows_affected(self)
+    }
+}
+
+impl RowsAffected for SqliteQueryResult {
+    fn rows_affected(&self) -> u64 {
+        SqliteQueryResult::rows_affected(self)
+    }
+}
+
 /// True when `err` is a unique-key violation (PostgreSQL 23505, SQLite 2067/1555).
 /// Stores turn it into their domain's conflict error.
 pub fn is_unique_violation(err: &sqlx::Error) -> bool {
@@ -315,6 +392,8 @@ pub trait Dialect: sqlx::Database + Sized {
     fn bind_i64(qb: &mut sqlx::QueryBuilder<Self>, v: i64);
     fn bind_bool(qb: &mut sqlx::QueryBuilder<Self>, v: bool);
     fn bind_time(qb: &mut sqlx::QueryBuilder<Self>, v: time::OffsetDateTime);
+    /// A JSON document: `JSONB` in PostgreSQL, JSON text in SQLite.
+    fn bind_json(qb: &mut sqlx::QueryBuilder<Self>, v: &serde_json::Value);
 }
 
 impl Dialect for Postgres {
@@ -334,6 +413,9 @@ impl Dialect for Postgres {
     fn bind_time(qb: &mut sqlx::QueryBuilder<Self>, v: time::OffsetDateTime) {
         qb.push_bind(v);
     }
+    fn bind_json(qb: &mut sqlx::QueryBuilder<Self>, v: &serde_json::Value) {
+        qb.push_bind(sqlx::types::Json(v));
+    }
 }
 
 impl Dialect for Sqlite {
@@ -352,6 +434,9 @@ impl Dialect for Sqlite {
     }
     fn bind_time(qb: &mut sqlx::QueryBuilder<Self>, v: time::OffsetDateTime) {
         qb.push_bind(sqlite_time(v));
+    }
+    fn bind_json(qb: &mut sqlx::QueryBuilder<Self>, v: &serde_json::Value) {
+        qb.push_bind(sqlx::types::Json(v));
     }
 }
 

@@ -133,7 +133,7 @@ pub enum Error {
 }
 
 /// What a backend must provide to read audits (writing happens inside the other
-/// domains' transactions through `stores::{pg,sqlite}::insert`).
+/// domains' transactions through [`stores::insert`]).
 #[async_trait]
 pub trait Storer: Send + Sync {
     async fn query(&self, filter: &QueryFilter, order: OrderBy<OrderField>, page: Page) -> Result<Vec<Audit>, Error>;

@@ -11,34 +11,6 @@ use askama::Template;
 
 use super::ctx::Ctx;
 
-/// Which backend a store file is for.
-pub struct Backend {
-    pub title: &'static str,
-    pub note: &'static str,
-    pub module: &'static str,
-    pub db: &'static str,
-    pub pool: &'static str,
-    pub begin: &'static str,
-}
-
-const PG: Backend = Backend {
-    title: "PostgreSQL",
-    note: "",
-    module: "pg",
-    db: "Postgres",
-    pool: "PgPool",
-    begin: "pg_begin",
-};
-
-const SQLITE: Backend = Backend {
-    title: "SQLite",
-    note: " (writes start with BEGIN IMMEDIATE)",
-    module: "sqlite",
-    db: "Sqlite",
-    pool: "SqlitePool",
-    begin: "sqlite_begin_write",
-};
-
 macro_rules! templates {
     ($($ty:ident => $path:literal),* $(,)?) => {$(
         #[derive(Template)]
@@ -54,6 +26,7 @@ templates! {
     BusLib => "domain/bus_lib.rs",
     BusModel => "domain/bus_model.rs",
     BusStoresMod => "domain/bus_stores_mod.rs",
+    BusStore => "domain/bus_store.rs",
     BusTestMain => "domain/bus_test_main.rs",
     BusTestCrud => "domain/bus_test_crud.rs",
     BusTestQuery => "domain/bus_test_query.rs",
@@ -64,13 +37,6 @@ templates! {
     AppModel => "domain/app_model.rs",
     AppRoute => "domain/app_route.rs",
     ApiTest => "domain/api_test.rs",
-}
-
-#[derive(Template)]
-#[template(path = "domain/bus_store_backend.rs", escape = "none")]
-pub struct BusStoreBackend<'a> {
-    pub c: &'a Ctx,
-    pub b: &'a Backend,
 }
 
 /// One file the generator writes: its path relative to the workspace root, the
@@ -97,14 +63,9 @@ pub fn files(c: &Ctx, rustfmt_config: Option<&Path>) -> anyhow::Result<Vec<GenFi
             BusStoresMod { c }.render()?,
         ),
         (
-            format!("{bus}/src/stores/pg.rs"),
-            "bus_store_backend.rs",
-            BusStoreBackend { c, b: &PG }.render()?,
-        ),
-        (
-            format!("{bus}/src/stores/sqlite.rs"),
-            "bus_store_backend.rs",
-            BusStoreBackend { c, b: &SQLITE }.render()?,
+            format!("{bus}/src/stores/store.rs"),
+            "bus_store.rs",
+            BusStore { c }.render()?,
         ),
         (
             format!("{bus}/tests/it/main.rs"),

@@ -1,22 +1,25 @@
-//! One store per backend. `new` picks the one that matches the pool.
+//! One store, generic over the backend ([`sdk::sqldb::StoreDb`]); `new` picks the
+//! backend that matches the pool. The SQL is built once, generic over
+//! [`sdk::sqldb::Dialect`].
 
-pub mod pg;
-pub mod sqlite;
+mod store;
 
 use std::sync::Arc;
 
 use sdk::DbPool;
+pub use store::insert;
 
 use crate::Storer;
 
 pub fn new(pool: &DbPool) -> Arc<dyn Storer> {
     match pool {
-        DbPool::Postgres(p) => Arc::new(pg::Store::new(p.clone())),
-        DbPool::Sqlite(p) => Arc::new(sqlite::Store::new(p.clone())),
+        DbPool::Postgres(p) => Arc::new(store::Store::new(p.clone())),
+        DbPool::Sqlite(p) => Arc::new(store::Store::new(p.clone())),
     }
 }
 
-/// The database row, shared by both backends' decoders.
+/// The database row. `data` is JSONB in PostgreSQL and JSON text in SQLite;
+/// `Json` decodes either.
 #[derive(sqlx::FromRow)]
 pub(crate) struct AuditRow {
     pub audit_id: uuid::Uuid,
@@ -25,12 +28,13 @@ pub(crate) struct AuditRow {
     pub obj_name: String,
     pub actor_id: uuid::Uuid,
     pub action: String,
+    pub data: sqlx::types::Json<serde_json::Value>,
     pub message: String,
     pub timestamp: time::OffsetDateTime,
 }
 
 impl AuditRow {
-    pub(crate) fn into_audit(self, data: serde_json::Value) -> Result<crate::Audit, crate::Error> {
+    pub(crate) fn into_audit(self) -> Result<crate::Audit, crate::Error> {
         let obj_domain = crate::Domain::parse(&self.obj_domain)
             .ok_or_else(|| anyhow::anyhow!("unknown audit domain {:?} in database", self.obj_domain))?;
         Ok(crate::Audit {
@@ -40,7 +44,7 @@ impl AuditRow {
             obj_name: self.obj_name,
             actor_id: self.actor_id,
             action: self.action,
-            data,
+            data: self.data.0,
             message: self.message,
             timestamp: self.timestamp,
         })

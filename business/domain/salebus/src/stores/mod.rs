@@ -1,13 +1,13 @@
-//! One store per backend. The SQL is built once, generic over
-//! [`sdk::sqldb::Dialect`], and so are the two multi-step writes (`create_in`,
-//! `cancel_in`), which run against [`WriteTx`]; the backend modules only open and
-//! commit transactions and execute the statements.
+//! One store, generic over the backend ([`sdk::sqldb::StoreDb`]: transactions and
+//! execution). The SQL is built once, generic over [`sdk::sqldb::Dialect`], and so
+//! are the two multi-step writes (`create_in`, `cancel_in`), which run against
+//! [`WriteTx`]; the store only opens and commits transactions and executes the
+//! statements.
 //!
 //! A sale writes to `products` directly (stock) inside its own transaction: the
 //! decrement has to be one conditional UPDATE in the same transaction as the sale.
 
-pub mod pg;
-pub mod sqlite;
+mod store;
 
 use std::{collections::HashMap, sync::Arc};
 
@@ -29,8 +29,8 @@ use crate::{
 
 pub fn new(pool: &DbPool) -> Arc<dyn Storer> {
     match pool {
-        DbPool::Postgres(p) => Arc::new(pg::Store::new(p.clone())),
-        DbPool::Sqlite(p) => Arc::new(sqlite::Store::new(p.clone())),
+        DbPool::Postgres(p) => Arc::new(store::Store::new(p.clone())),
+        DbPool::Sqlite(p) => Arc::new(store::Store::new(p.clone())),
     }
 }
 

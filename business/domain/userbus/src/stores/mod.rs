@@ -1,8 +1,7 @@
-//! One store per backend. The SQL is built once, generic over
-//! [`sdk::sqldb::Dialect`]; the backend modules only own their transactions.
+//! One store, generic over the backend ([`sdk::sqldb::StoreDb`]: transactions and
+//! execution). The SQL is built once, generic over [`sdk::sqldb::Dialect`].
 
-pub mod pg;
-pub mod sqlite;
+mod store;
 
 use std::sync::Arc;
 
@@ -18,8 +17,8 @@ use crate::{Error, OrderField, QueryFilter, Storer, User, UserChanges};
 
 pub fn new(pool: &DbPool) -> Arc<dyn Storer> {
     match pool {
-        DbPool::Postgres(p) => Arc::new(pg::Store::new(p.clone())),
-        DbPool::Sqlite(p) => Arc::new(sqlite::Store::new(p.clone())),
+        DbPool::Postgres(p) => Arc::new(store::Store::new(p.clone())),
+        DbPool::Sqlite(p) => Arc::new(store::Store::new(p.clone())),
     }
 }
 

@@ -1,9 +1,14 @@
-//! SQLite product store (writes start with BEGIN IMMEDIATE): transactions and execution; the SQL is in `super`.
+//! The product store, for either backend: transactions and execution; the SQL is
+//! in `super`. Writes begin with [`StoreDb::begin_write`] (`BEGIN IMMEDIATE` on
+//! SQLite).
 
 use async_trait::async_trait;
 use auditbus::Audit;
-use sdk::{OrderBy, Page};
-use sqlx::{Sqlite, SqlitePool};
+use sdk::{
+    OrderBy, Page,
+    sqldb::{RowsAffected, StoreDb},
+};
+use sqlx::{FromRow, Pool};
 use uuid::Uuid;
 
 use super::{
@@ -12,22 +17,27 @@ use super::{
 };
 use crate::{Error, OrderField, Product, ProductChanges, ProductView, QueryFilter, Storer};
 
-pub struct Store {
-    pool: SqlitePool,
+pub struct Store<DB: StoreDb> {
+    pool: Pool<DB>,
 }
 
-impl Store {
-    pub fn new(pool: SqlitePool) -> Self {
+impl<DB: StoreDb> Store<DB> {
+    pub fn new(pool: Pool<DB>) -> Self {
         Self { pool }
     }
 }
 
 #[async_trait]
-impl Storer for Store {
+impl<DB: StoreDb> Storer for Store<DB>
+where
+    ProductRow: for<'r> FromRow<'r, DB::Row>,
+    ProductViewRow: for<'r> FromRow<'r, DB::Row>,
+    (i64,): for<'r> FromRow<'r, DB::Row>,
+{
     async fn create(&self, product: &Product, audit: &Audit) -> Result<(), Error> {
-        let mut tx = sdk::sqldb::sqlite_begin_write(&self.pool).await?;
-        insert_sql::<Sqlite>(product).build().execute(&mut *tx).await?;
-        auditbus::stores::sqlite::insert(&mut tx, audit).await?;
+        let mut tx = DB::begin_write(&self.pool).await?;
+        insert_sql::<DB>(product).build().execute(DB::conn(&mut tx)).await?;
+        auditbus::stores::insert::<DB>(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -39,60 +49,60 @@ impl Storer for Store {
         expected_version: Option<i64>,
         audit: &Audit,
     ) -> Result<Product, Error> {
-        let mut tx = sdk::sqldb::sqlite_begin_write(&self.pool).await?;
-        let row: Option<ProductRow> = update_sql::<Sqlite>(id, changes, expected_version)
+        let mut tx = DB::begin_write(&self.pool).await?;
+        let row: Option<ProductRow> = update_sql::<DB>(id, changes, expected_version)
             .build_query_as()
-            .fetch_optional(&mut *tx)
+            .fetch_optional(DB::conn(&mut tx))
             .await?;
         let Some(row) = row else {
-            let n: i64 = exists_sql::<Sqlite>(id)
+            let n: i64 = exists_sql::<DB>(id)
                 .build_query_scalar()
-                .fetch_one(&mut *tx)
+                .fetch_one(DB::conn(&mut tx))
                 .await?;
             return Err(conflict_or_missing(n));
         };
-        auditbus::stores::sqlite::insert(&mut tx, audit).await?;
+        auditbus::stores::insert::<DB>(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(row.into())
     }
 
     async fn delete(&self, id: Uuid, expected_version: Option<i64>, audit: &Audit) -> Result<(), Error> {
-        let mut tx = sdk::sqldb::sqlite_begin_write(&self.pool).await?;
-        let done = delete_sql::<Sqlite>(id, expected_version, audit.timestamp)
+        let mut tx = DB::begin_write(&self.pool).await?;
+        let done = delete_sql::<DB>(id, expected_version, audit.timestamp)
             .build()
-            .execute(&mut *tx)
+            .execute(DB::conn(&mut tx))
             .await?;
         if done.rows_affected() == 0 {
-            let n: i64 = exists_sql::<Sqlite>(id)
+            let n: i64 = exists_sql::<DB>(id)
                 .build_query_scalar()
-                .fetch_one(&mut *tx)
+                .fetch_one(DB::conn(&mut tx))
                 .await?;
             return Err(conflict_or_missing(n));
         }
-        auditbus::stores::sqlite::insert(&mut tx, audit).await?;
+        auditbus::stores::insert::<DB>(&mut tx, audit).await?;
         tx.commit().await?;
         Ok(())
     }
 
     async fn query(&self, filter: &QueryFilter, order: OrderBy<OrderField>, page: Page) -> Result<Vec<Product>, Error> {
-        let rows: Vec<ProductRow> = select_sql::<Sqlite>(filter, order, page)
+        let rows: Vec<ProductRow> = select_sql::<DB>(filter, order, page)
             .build_query_as()
-            .fetch_all(&self.pool)
+            .fetch_all(DB::pool(&self.pool))
             .await?;
         Ok(rows.into_iter().map(Product::from).collect())
     }
 
     async fn count(&self, filter: &QueryFilter) -> Result<i64, Error> {
-        Ok(count_sql::<Sqlite>(filter)
+        Ok(count_sql::<DB>(filter)
             .build_query_scalar()
-            .fetch_one(&self.pool)
+            .fetch_one(DB::pool(&self.pool))
             .await?)
     }
 
     async fn query_by_id(&self, id: Uuid) -> Result<Product, Error> {
-        let row: Option<ProductRow> = by_id_sql::<Sqlite>(id)
+        let row: Option<ProductRow> = by_id_sql::<DB>(id)
             .build_query_as()
-            .fetch_optional(&self.pool)
+            .fetch_optional(DB::pool(&self.pool))
             .await?;
         Ok(row.ok_or(Error::NotFound)?.into())
     }
@@ -103,17 +113,17 @@ impl Storer for Store {
         order: OrderBy<OrderField>,
         page: Page,
     ) -> Result<Vec<ProductView>, Error> {
-        let rows: Vec<ProductViewRow> = select_view_sql::<Sqlite>(filter, order, page)
+        let rows: Vec<ProductViewRow> = select_view_sql::<DB>(filter, order, page)
             .build_query_as()
-            .fetch_all(&self.pool)
+            .fetch_all(DB::pool(&self.pool))
             .await?;
         Ok(rows.into_iter().map(ProductView::from).collect())
     }
 
     async fn count_view(&self, filter: &QueryFilter) -> Result<i64, Error> {
-        Ok(count_view_sql::<Sqlite>(filter)
+        Ok(count_view_sql::<DB>(filter)
             .build_query_scalar()
-            .fetch_one(&self.pool)
+            .fetch_one(DB::pool(&self.pool))
             .await?)
     }
 }
