@@ -52,6 +52,16 @@ async fn sigterm_drains_in_flight_requests_and_exits_zero() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 
+    // The API's request counter (on the debug server, which does not count itself).
+    let vars = format!("http://127.0.0.1:{debug}/debug/vars");
+    // (requests seen, requests in flight)
+    let counters = || async {
+        let v: serde_json::Value = client.get(&vars).send().await.unwrap().json().await.unwrap();
+        let seen = v["requests"].as_u64().expect("requests counter in /debug/vars");
+        (seen, v["inFlight"].as_i64().expect("inFlight in /debug/vars"))
+    };
+    let (before, _) = counters().await;
+
     // 50 logins at once: each hashes a password, so they are still running when
     // the signal arrives.
     let mut tasks = Vec::new();
@@ -63,7 +73,23 @@ async fn sigterm_drains_in_flight_requests_and_exits_zero() {
             async move { req.send().await.map(|r| r.status().as_u16()) },
         ));
     }
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    // Signal only once the service has accepted and begun all 50 (a fixed sleep was
+    // not enough on a busy CI machine: a connection still in the listen queue is
+    // reset at shutdown, and it was never accepted).
+    let waiting = Instant::now();
+    let in_flight = loop {
+        let (seen, in_flight) = counters().await;
+        if seen >= before + 50 {
+            break in_flight;
+        }
+        assert!(
+            waiting.elapsed() < Duration::from_secs(20),
+            "the service never received the 50 logins"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    };
+    // The drain has work to do: most logins are still hashing.
+    assert!(in_flight >= 10, "only {in_flight} requests in flight at the signal");
     let signalled = Instant::now();
     let kill = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
