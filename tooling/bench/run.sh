@@ -220,17 +220,21 @@ stop_api
 #   docs/performance.md); it must still answer nothing but 200/503, never time out.
 base_p99=$(jq -rs 'map(select(.id == "pg/get"))[0].p99_ms' "$RES")
 base_p50=$(jq -rs 'map(select(.id == "pg/get"))[0].p50_ms' "$RES")
-overload() { # LABEL [loadgen args...] -> prints the loadgen JSON
+# Not in a $(...) subshell: start_api must record the service in PIDS, so the EXIT
+# trap stops it if the bench is interrupted.
+overload() { # LABEL [loadgen args...] -> $OUT/overload-LABEL.json
     local label=$1
     shift
     SALES_WEB_MAX_IN_FLIGHT=$CONNS start_api "$PG_URL" "$OUT/sales-api-pg-$label.log"
     "$BIN/loadgen" run --scenario get --base "$API_BASE" --connections "$((4 * CONNS))" \
-        --duration-secs "$DUR" --label "pg/get-4x-$label" --ids "$OUT/ids_pg.txt" "$@"
+        --duration-secs "$DUR" --label "pg/get-4x-$label" --ids "$OUT/ids_pg.txt" "$@" \
+        >"$OUT/overload-$label.json"
     stop_api
 }
 for kind in polite storm; do
     echo "overload ($kind clients): pg/get at $((4 * CONNS)) connections, concurrency limit $CONNS"
-    if [ "$kind" = polite ]; then ov=$(overload polite --honor-retry-after); else ov=$(overload storm); fi
+    if [ "$kind" = polite ]; then overload polite --honor-retry-after; else overload storm; fi
+    ov=$(<"$OUT/overload-$kind.json")
     jq -r '"  \(.label): \(.rps | floor) req/s, p99 \(.p99_ms) ms (200s \(.ok_p99_ms), 503s p50 \(.shed_p50_ms) p99 \(.shed_p99_ms)), \(.statuses)"' <<<"$ov"
     if [ "$kind" = polite ]; then
         metric "pg/get 4x polite: p99 of 200s ÷ p99 at 1x" "$(jq -r --argjson b "$base_p99" '.ok_p99_ms / $b' <<<"$ov")" × 2
