@@ -61,10 +61,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Listening ports come from below the kernel's ephemeral range: the load generator's
+# and the pools' outgoing connections take ephemeral ports, and a port held by one of
+# them cannot be bound (a bench run once failed so, "Address already in use").
+EPHEMERAL_LOW=$(awk '{print $1}' /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
 free_port() {
     local p
     while :; do
-        p=$((20000 + RANDOM % 20000))
+        p=$((10000 + RANDOM % (EPHEMERAL_LOW - 10000)))
         (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
     done
 }
