@@ -4,6 +4,7 @@
 mod harness;
 
 mod auth;
+mod bench_sql;
 mod checks;
 mod docs;
 mod middleware;
