@@ -27,7 +27,7 @@ use tracing_subscriber::Layer;
 use tracing_subscriber::filter::filter_fn;
 use tracing_subscriber::registry::Registry;
 
-pub use propagation::{extract, inject, span_context, trace_id, traceparent};
+pub use propagation::{extract, inject, rename, span_context, trace_id, traceparent};
 pub use sampler::ProbeAwareSampler;
 pub use sql::{SQLX_TARGET, SqlSpans};
 pub use tracing_opentelemetry::OpenTelemetrySpanExt;
@@ -35,10 +35,15 @@ pub use tracing_opentelemetry::OpenTelemetrySpanExt;
 /// A layer for the global registry; the same type as `logger::BoxedLayer`.
 pub type BoxedLayer = Box<dyn Layer<Registry> + Send + Sync + 'static>;
 
-/// The attribute the sampler reads to recognise a probe: the matched route
-/// template of the request span (`/v1/readiness`), as OpenTelemetry's HTTP
-/// conventions name it.
+/// The matched route template of a request span (`/v1/users/{user_id}`), as
+/// OpenTelemetry's HTTP conventions name it. The sampler reads it, or
+/// [`PATH_ATTRIBUTE`], to recognise a probe.
 pub const ROUTE_ATTRIBUTE: &str = "http.route";
+
+/// The request's path (`/v1/readiness`), as OpenTelemetry's HTTP conventions name
+/// it. A server span starts before routing has found the route template, and
+/// probes are fixed paths: the sampler recognises them by this attribute too.
+pub const PATH_ATTRIBUTE: &str = "url.path";
 
 /// What to export, where, and how much.
 #[derive(Debug, Clone)]
@@ -53,8 +58,9 @@ pub struct Settings {
     pub service_name: String,
     /// `service.version` of every exported span.
     pub service_version: String,
-    /// Route templates that are never sampled, whatever the caller says
-    /// (liveness/readiness probes would otherwise drown the real traffic).
+    /// Routes that are never sampled, whatever the caller says (liveness and
+    /// readiness probes would otherwise drown the real traffic): matched against
+    /// a span's [`ROUTE_ATTRIBUTE`] and its [`PATH_ATTRIBUTE`].
     pub never_sample_routes: Vec<String>,
     /// `db.system.name` put on SQL spans (`postgresql`, `sqlite`), if known.
     pub db_system: Option<String>,

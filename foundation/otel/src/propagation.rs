@@ -52,6 +52,13 @@ pub fn span_context(span: &tracing::Span) -> Option<SpanContext> {
     sc.is_valid().then_some(sc)
 }
 
+/// Renames the OpenTelemetry span of `span` once it has started (`otel.name`
+/// recorded later only renames a span that has not): a server span is named
+/// `{method} {route}` after routing has found the route.
+pub fn rename(span: &tracing::Span, name: String) {
+    span.context().span().update_name(name);
+}
+
 /// The trace id of `span` as 32 lowercase hex digits (see [`span_context`]).
 pub fn trace_id(span: &tracing::Span) -> Option<String> {
     span_context(span).map(|sc| sc.trace_id().to_string())

@@ -6,10 +6,10 @@ use opentelemetry::trace::{Link, SpanKind, TraceContextExt, TraceId};
 use opentelemetry::{Context, KeyValue};
 use opentelemetry_sdk::trace::{Sampler, SamplingDecision, SamplingResult, ShouldSample};
 
-use crate::ROUTE_ATTRIBUTE;
+use crate::{PATH_ATTRIBUTE, ROUTE_ATTRIBUTE};
 
-/// A parent-based ratio sampler that drops every span whose `http.route`
-/// attribute is one of the probe routes, even when the caller asked for it
+/// A parent-based ratio sampler that drops every span whose `http.route` or
+/// `url.path` attribute is one of the probe routes, even when the caller asked for it
 /// to be sampled: a kubelet polling readiness every few seconds would
 /// otherwise fill the trace store. The probe's children inherit the decision.
 #[derive(Debug, Clone)]
@@ -36,7 +36,8 @@ impl ProbeAwareSampler {
     fn is_probe(&self, attributes: &[KeyValue]) -> bool {
         attributes
             .iter()
-            .any(|kv| kv.key.as_str() == ROUTE_ATTRIBUTE && self.never.iter().any(|r| *r == kv.value.as_str()))
+            .filter(|kv| matches!(kv.key.as_str(), ROUTE_ATTRIBUTE | PATH_ATTRIBUTE))
+            .any(|kv| self.never.iter().any(|r| *r == kv.value.as_str()))
     }
 }
 

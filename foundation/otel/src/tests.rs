@@ -55,9 +55,15 @@ fn telemetry(probability: f64) -> (Telemetry, Recorder) {
 /// trace in `headers`, with a business span and one SQL statement inside.
 /// Returns the request span's trace id.
 fn request(t: &Telemetry, route: &str, headers: &HeaderMap) -> Option<String> {
+    request_with(t, ROUTE_ATTRIBUTE, route, headers)
+}
+
+/// [`request`], with the route given as attribute `key` (`url.path`: the
+/// request's path, known before routing).
+fn request_with(t: &Telemetry, key: &'static str, route: &str, headers: &HeaderMap) -> Option<String> {
     with_default(Registry::default().with(t.layer()), || {
         let span = tracing::info_span!("request", otel.name = %format!("GET {route}"), otel.kind = "server");
-        span.set_attribute(ROUTE_ATTRIBUTE, route.to_string());
+        span.set_attribute(key, route.to_string());
         span.set_parent(extract(headers)).unwrap();
         let id = trace_id(&span);
         let _req = span.enter();
@@ -172,6 +178,17 @@ fn probes_are_never_sampled_even_when_the_caller_asks() {
     request(&t, "/v1/users", &HeaderMap::new()).unwrap();
     t.force_flush().unwrap();
     assert_eq!(rec.spans().len(), 3);
+}
+
+#[test]
+fn probes_are_recognised_by_their_path_before_routing() {
+    let (t, rec) = telemetry(1.0);
+    request_with(&t, PATH_ATTRIBUTE, PROBE, &HeaderMap::new()).unwrap();
+    t.force_flush().unwrap();
+    assert!(rec.spans().is_empty(), "{:#?}", rec.spans());
+    request_with(&t, PATH_ATTRIBUTE, "/v1/users", &HeaderMap::new()).unwrap();
+    t.force_flush().unwrap();
+    assert_eq!(rec.spans().len(), 3, "an ordinary path is sampled");
 }
 
 #[test]

@@ -4,7 +4,7 @@
 use std::{
     collections::BTreeMap,
     sync::{
-        Arc, Mutex,
+        Arc, Mutex, OnceLock,
         atomic::{AtomicI64, AtomicU64, Ordering},
     },
     time::Instant,
@@ -97,41 +97,54 @@ impl Counters {
     }
 }
 
+/// The matched route of a request, filled in by [`record_route`] once the router
+/// has found it. The request span opens before routing (the middleware stack
+/// wraps the whole router, see `App::with_middleware`), so the route comes back
+/// through this slot.
+#[derive(Debug, Default)]
+pub struct RouteSlot(OnceLock<MatchedPath>);
+
+/// Route-level middleware: puts the route template the router matched into the
+/// request's [`RouteSlot`] and the request span's `route` field.
+pub async fn record_route(req: Request, next: Next) -> Response {
+    if let (Some(path), Some(slot)) = (
+        req.extensions().get::<MatchedPath>(),
+        req.extensions().get::<Arc<RouteSlot>>(),
+    ) {
+        let _ = slot.0.set(path.clone());
+        tracing::Span::current().record("route", path.as_str());
+    }
+    next.run(req).await
+}
+
 /// Opens the request span that every log line and span of the request inherits,
-/// continuing the caller's trace from `traceparent`; logs one "request completed"
+/// continuing the caller's W3C trace; writes the "request completed" log
 /// line; answers with the `traceparent` of this request's span; counts.
 ///
 /// The span carries `method`, `route`, `request_id` and `trace_id` for the logs,
-/// and the OpenTelemetry HTTP attributes (`http.request.method`, `http.route`,
-/// `http.response.status_code`) for the trace.
-pub async fn log_request(State(counters): State<Arc<Counters>>, req: Request, next: Next) -> Response {
+/// and the OpenTelemetry HTTP attributes (`http.request.method`, `url.path`,
+/// `http.route`, `http.response.status_code`) for the trace. It is named
+/// `{method} {route}` once the route is known.
+pub async fn log_request(State(counters): State<Arc<Counters>>, mut req: Request, next: Next) -> Response {
     let start = Instant::now();
     let method = req.method().clone();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map_or(UNMATCHED_ROUTE, |p| p.as_str())
-        .to_string();
-    let request_id = req
-        .extensions()
-        .get::<web::RequestId>()
-        .map(|r| r.as_str().to_string())
-        .unwrap_or_default();
+    let slot = Arc::new(RouteSlot::default());
+    req.extensions_mut().insert(slot.clone());
 
     let span = tracing::info_span!(
         "request",
-        otel.name = %format!("{method} {route}"),
+        otel.name = %method,
         otel.kind = "server",
         otel.status_code = Empty,
         method = %method,
-        route = %route,
-        request_id = %request_id,
+        route = Empty,
+        request_id = req.extensions().get::<web::RequestId>().map_or("", |r| r.as_str()),
         trace_id = Empty,
     );
-    // Before the span starts: the sampler reads the route to leave probes out,
+    // Before the span starts: the sampler reads the path to leave probes out,
     // and the parent decides the trace id.
     span.set_attribute("http.request.method", method.to_string());
-    span.set_attribute(otel::ROUTE_ATTRIBUTE, route.clone());
+    span.set_attribute(otel::PATH_ATTRIBUTE, req.uri().path().to_string());
     // Fails only when no OpenTelemetry layer is installed; then there is no trace.
     let _ = span.set_parent(otel::extract(req.headers()));
     let span_context = otel::span_context(&span);
@@ -144,18 +157,27 @@ pub async fn log_request(State(counters): State<Arc<Counters>>, req: Request, ne
     let mut resp = next.run(req).instrument(span.clone()).await;
     counters.in_flight.fetch_sub(1, Ordering::Relaxed);
 
+    let route = slot.0.get().map_or(UNMATCHED_ROUTE, |p| p.as_str());
     let status = resp.status().as_u16();
     if status >= 500 {
         counters.errors.fetch_add(1, Ordering::Relaxed);
         span.record("otel.status_code", "error");
     }
-    span.set_attribute("http.response.status_code", i64::from(status));
     let elapsed = start.elapsed();
-    counters.observe(method.as_str(), &route, status, elapsed.as_secs_f64());
-    if let Some(sc) = &span_context
-        && let Ok(value) = HeaderValue::from_str(&otel::traceparent(sc))
-    {
-        resp.headers_mut().insert("traceparent", value);
+    counters.observe(method.as_str(), route, status, elapsed.as_secs_f64());
+    if let Some(sc) = &span_context {
+        // Only with a trace: the name and route attribute are for the exporter.
+        if route != UNMATCHED_ROUTE {
+            span.set_attribute(otel::ROUTE_ATTRIBUTE, route.to_string());
+        }
+        otel::rename(&span, format!("{method} {route}"));
+        if let Ok(value) = HeaderValue::from_str(&otel::traceparent(sc)) {
+            resp.headers_mut().insert("traceparent", value);
+        }
+    }
+    span.set_attribute("http.response.status_code", i64::from(status));
+    if route == UNMATCHED_ROUTE {
+        span.record("route", route);
     }
     let latency_ms = elapsed.as_secs_f64() * 1000.0;
     span.in_scope(|| tracing::info!(status, latency_ms, "request completed"));

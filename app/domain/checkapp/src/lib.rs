@@ -1,9 +1,9 @@
 //! Liveness and readiness probes (no auth).
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use appsdk::{AppError, ErrCode};
-use axum::{Router, extract::State, routing::get};
+use axum::{Router, body::Bytes, extract::State, http::header, response::IntoResponse, routing::get};
 use sdk::DbPool;
 use serde::Serialize;
 
@@ -24,10 +24,18 @@ pub struct CheckState {
 pub struct ApiDoc;
 
 pub fn routes(state: CheckState) -> Router {
+    let liveness_body = Bytes::from(serde_json::to_vec(&Liveness::of_this_process(&state.build)).expect("plain JSON"));
     Router::new()
         .route("/v1/liveness", get(liveness))
         .route("/v1/readiness", get(readiness))
-        .with_state(state)
+        .with_state(Arc::new(Checks { state, liveness_body }))
+}
+
+/// What the probes share: the state, and the liveness answer, serialised once
+/// (everything in it is fixed for the life of the process).
+struct Checks {
+    state: CheckState,
+    liveness_body: Bytes,
 }
 
 /// The process is up. Empty fields are omitted; pod fields come from the
@@ -69,47 +77,27 @@ fn env(name: &str) -> String {
     security(()),
     responses((status = 200, description = "The service is up.", body = Liveness))
 )]
-async fn liveness(State(s): State<CheckState>) -> axum::Json<Liveness> {
-    let env = environment();
-    axum::Json(Liveness {
-        status: "up".into(),
-        build: s.build.clone(),
-        host: env.host.clone(),
-        name: env.name.clone(),
-        pod_ip: env.pod_ip.clone(),
-        node: env.node.clone(),
-        namespace: env.namespace.clone(),
-        cpus: cpus(),
-    })
+async fn liveness(State(c): State<Arc<Checks>>) -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], c.liveness_body.clone())
 }
 
-/// Where the process runs; fixed for its lifetime, so read once rather than
-/// from the environment and /etc/hostname on every probe.
-struct Environment {
-    host: String,
-    name: String,
-    pod_ip: String,
-    node: String,
-    namespace: String,
-}
-
-fn environment() -> &'static Environment {
-    static ENV: std::sync::OnceLock<Environment> = std::sync::OnceLock::new();
-    ENV.get_or_init(|| Environment {
-        host: std::env::var("HOSTNAME").unwrap_or_else(|_| hostname()),
-        name: env("KUBERNETES_NAME"),
-        pod_ip: env("KUBERNETES_POD_IP"),
-        node: env("KUBERNETES_NODE_NAME"),
-        namespace: env("KUBERNETES_NAMESPACE"),
-    })
-}
-
-/// The CPUs available to the process, read once: `available_parallelism` reads
-/// the cgroup files under /proc and /sys on every call, which cost a quarter of the
-/// service's CPU time per liveness request under load (docs/performance.md).
-fn cpus() -> usize {
-    static CPUS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    *CPUS.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+impl Liveness {
+    /// Where this process runs: fixed for its lifetime, so read once (at
+    /// start-up) rather than from the environment, /etc/hostname and the cgroup
+    /// files on every probe (`available_parallelism` alone cost a quarter of a
+    /// liveness request's CPU, docs/performance.md).
+    fn of_this_process(build: &str) -> Liveness {
+        Liveness {
+            status: "up".into(),
+            build: build.to_string(),
+            host: std::env::var("HOSTNAME").unwrap_or_else(|_| hostname()),
+            name: env("KUBERNETES_NAME"),
+            pod_ip: env("KUBERNETES_POD_IP"),
+            node: env("KUBERNETES_NODE_NAME"),
+            namespace: env("KUBERNETES_NAMESPACE"),
+            cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        }
+    }
 }
 
 fn hostname() -> String {
@@ -144,7 +132,8 @@ struct Ready {
             shutting down.", body = appsdk::errs::ErrorBody),
     )
 )]
-async fn readiness(State(s): State<CheckState>) -> Result<axum::Json<Ready>, AppError> {
+async fn readiness(State(c): State<Arc<Checks>>) -> Result<axum::Json<Ready>, AppError> {
+    let s = &c.state;
     if s.shutdown.is_shutting_down() {
         return Err(AppError::new(ErrCode::Unavailable, "shutting down"));
     }

@@ -137,7 +137,7 @@ fn document() -> Value {
 #[tokio::test]
 async fn every_served_route_is_documented_and_every_documented_route_is_served() {
     let app = app().await;
-    let served = served_routes(&App::router(&app.deps)).await;
+    let served = served_routes(&App::routes(&app.deps)).await;
     for (m, p) in NOT_API {
         assert!(
             served.contains(&(m.to_string(), p.to_string())),
@@ -158,7 +158,7 @@ async fn every_served_route_is_documented_and_every_documented_route_is_served()
 #[tokio::test]
 async fn coverage_check_catches_undocumented_and_phantom_routes() {
     let app = app().await;
-    let router = App::router(&app.deps).merge(Router::new().route("/v1/undocumented/{id}", get(|| async { "x" })));
+    let router = App::routes(&app.deps).merge(Router::new().route("/v1/undocumented/{id}", get(|| async { "x" })));
     let served = served_routes(&router).await;
 
     let mut doc = document();
