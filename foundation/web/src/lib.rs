@@ -11,6 +11,7 @@ mod headers;
 mod ratelimit;
 mod request_id;
 mod shutdown;
+mod timeout;
 
 use std::net::SocketAddr;
 
@@ -18,6 +19,7 @@ pub use headers::{SecurityHeaders, SecurityHeadersLayer, cors, security_headers}
 pub use ratelimit::{RateLimits, bearer_subject, rate_limit};
 pub use request_id::{REQUEST_ID_HEADER, RequestId, RequestIdLayer, SetRequestId, is_valid_request_id};
 pub use shutdown::{Shutdown, signal};
+pub use timeout::{Timeout, TimeoutLayer};
 
 /// Serves `router` on `listener` until `shutdown` is triggered, then stops accepting
 /// connections and returns once in-flight requests have finished.

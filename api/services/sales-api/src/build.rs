@@ -4,9 +4,9 @@
 use std::{sync::Arc, time::Duration};
 
 use appsdk::{Authenticator, auth::TokenConfig, mid as appmid};
-use axum::{Extension, Router, extract::DefaultBodyLimit, middleware};
+use axum::{Extension, Router, extract::DefaultBodyLimit, middleware, response::IntoResponse};
 use sdk::DbPool;
-use tower_http::{catch_panic::CatchPanicLayer, compression::CompressionLayer, timeout::TimeoutLayer};
+use tower_http::{catch_panic::CatchPanicLayer, compression::CompressionLayer};
 
 use crate::{Config, mid::Counters};
 
@@ -164,12 +164,14 @@ impl App {
             .layer(middleware::from_fn(appmid::json_errors))
             .layer(CompressionLayer::new())
             .layer(Extension(d.auth.clone()))
-            .layer(TimeoutLayer::with_status_code(
-                axum::http::StatusCode::GATEWAY_TIMEOUT,
-                Duration::from_millis(web.request_timeout_ms),
-            ))
             .layer(DefaultBodyLimit::max(web.body_limit_bytes))
-            .layer(CatchPanicLayer::custom(appmid::panic_response));
+            .layer(CatchPanicLayer::custom(appmid::panic_response))
+            // Not tower-http's timeout: that one arms a timer for every request,
+            // one more system call per probe (web::TimeoutLayer, docs/performance.md).
+            .layer(web::TimeoutLayer::new(
+                Duration::from_millis(web.request_timeout_ms),
+                || appsdk::AppError::new(appsdk::ErrCode::DeadlineExceeded, "request timed out").into_response(),
+            ));
         let routes = routes.route_layer(middleware::from_fn(crate::mid::record_route));
         Router::new().fallback_service(stack.service(routes))
     }
