@@ -19,8 +19,12 @@ use std::{
 
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
+use http::{HeaderValue, Method, StatusCode, header};
 use rand::Rng;
 use serde_json::{Value, json};
+
+mod http_client;
+use http_client::{Conn, Target};
 
 #[derive(Parser)]
 #[command(about = "Load generator and report for `make bench`")]
@@ -99,6 +103,52 @@ struct RunArgs {
     /// worst client.
     #[arg(long)]
     honor_retry_after: bool,
+    /// Worker threads of the generator.
+    #[arg(long, default_value_t = 2)]
+    threads: usize,
+    /// Requests are sent but not recorded for this long first (connections
+    /// opening, pools filling); `--duration-secs` is measured after it.
+    #[arg(long, default_value_t = 0.5)]
+    warmup_secs: f64,
+    /// The process under test: its CPU time per request and its peak RSS over
+    /// the measured window are reported (Linux /proc; resetting the peak needs
+    /// permission to write /proc/PID/clear_refs).
+    #[arg(long)]
+    pid: Option<u32>,
+    /// Clock ticks per second of /proc/PID/stat (`getconf CLK_TCK`).
+    #[arg(long, default_value_t = 100)]
+    clk_tck: u64,
+}
+
+/// CPU time and peak RSS of the process under test, from /proc.
+#[derive(Clone)]
+struct Proc {
+    pid: u32,
+    clk_tck: u64,
+}
+
+impl Proc {
+    /// utime + stime, in clock ticks.
+    fn cpu_ticks(&self) -> Option<u64> {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid)).ok()?;
+        // Fields after the command name, which is in parentheses and may hold spaces.
+        let rest = &stat[stat.rfind(')')? + 2..];
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        Some(f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?)
+    }
+
+    /// Starts a new peak-RSS window (VmHWM); false if not permitted.
+    fn reset_peak_rss(&self) -> bool {
+        std::fs::write(format!("/proc/{}/clear_refs", self.pid), "5").is_ok()
+    }
+
+    fn status_kib(&self, key: &str) -> Option<u64> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid)).ok()?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(key)?.strip_prefix(':'))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+    }
 }
 
 struct Worker {
@@ -109,6 +159,27 @@ struct Worker {
     statuses: BTreeMap<String, u64>,
     errors: u64,
     first_error: Option<String>,
+}
+
+impl Worker {
+    /// One answer: `Ok(status)` for a 2xx, `Err((status or error kind, text))`.
+    fn record(&mut self, latency: Duration, outcome: Result<String, (String, String)>) {
+        let us = latency.as_micros().min(u32::MAX as u128) as u32;
+        self.latencies_us.push(us);
+        match &outcome {
+            Ok(_) => self.ok_us.push(us),
+            Err((code, _)) if code == "503" => self.shed_us.push(us),
+            Err(_) => {}
+        }
+        match outcome {
+            Ok(code) => *self.statuses.entry(code).or_default() += 1,
+            Err((code, msg)) => {
+                *self.statuses.entry(code).or_default() += 1;
+                self.errors += 1;
+                self.first_error.get_or_insert(msg);
+            }
+        }
+    }
 }
 
 async fn run(a: RunArgs) -> anyhow::Result<Value> {
@@ -128,28 +199,34 @@ async fn run(a: RunArgs) -> anyhow::Result<Value> {
     if matches!(a.scenario, Scenario::SaleHot) && a.hot_id.is_none() {
         bail!("scenario sale-hot needs --hot-id");
     }
-    let auth = Arc::new(format!("Bearer {}", a.token));
-    let base = Arc::new(a.base.trim_end_matches('/').to_string());
-    let hot = Arc::new(a.hot_id.clone().unwrap_or_default());
+    let auth =
+        HeaderValue::from_str(&format!("Bearer {}", a.token)).context("the token is not a valid header value")?;
+    let target = Target::parse(&a.base)?;
+    let hot = a.hot_id.clone().unwrap_or_default();
     let duration = Duration::from_secs_f64(a.duration_secs);
-    let start = Instant::now();
+    let start = Instant::now() + Duration::from_secs_f64(a.warmup_secs);
     let deadline = start + duration;
+    let under_test = a.pid.map(|pid| Proc {
+        pid,
+        clk_tck: a.clk_tck,
+    });
+    // The measured window opens at `start`: sample the process under test then.
+    let window = {
+        let under_test = under_test.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep_until(start.into()).await;
+            under_test.map(|t| (t.cpu_ticks(), t.reset_peak_rss()))
+        })
+    };
 
     let mut handles = Vec::with_capacity(a.connections);
     for w in 0..a.connections {
-        let (ids, auth, base, hot) = (ids.clone(), auth.clone(), base.clone(), hot.clone());
+        let (ids, auth, target, hot) = (ids.clone(), auth.clone(), target.clone(), hot.clone());
         let scenario = a.scenario;
         let honor_retry_after = a.honor_retry_after;
         handles.push(tokio::spawn(async move {
-            // One client per worker, at most one idle connection: one keep-alive
-            // connection per worker, like `wrk -c`/`oha -c`.
-            let client = reqwest::Client::builder()
-                .http1_only()
-                .pool_max_idle_per_host(1)
-                .tcp_nodelay(true)
-                .timeout(Duration::from_secs(30))
-                .build()
-                .expect("http client");
+            // One keep-alive connection per worker, like `wrk -c`/`oha -c`.
+            let mut conn = Conn::new(target);
             let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(w as u64 * 7919 + 1);
             let mut st = Worker {
                 latencies_us: Vec::with_capacity(64 * 1024),
@@ -162,71 +239,58 @@ async fn run(a: RunArgs) -> anyhow::Result<Value> {
             let mut n: u64 = 0;
             while Instant::now() < deadline {
                 n += 1;
-                let req = match scenario {
-                    Scenario::Liveness => client.get(format!("{base}/v1/liveness")),
-                    Scenario::List => client
-                        .get(format!("{base}/v1/products?page=1&rows=10"))
-                        .header("authorization", auth.as_str()),
+                let (method, path, body) = match scenario {
+                    Scenario::Liveness => (Method::GET, "/v1/liveness".to_string(), None),
+                    Scenario::List => (Method::GET, "/v1/products?page=1&rows=10".to_string(), None),
                     Scenario::Get => {
                         let id = &ids[rng.gen_range(0..ids.len())];
-                        client
-                            .get(format!("{base}/v1/products/{id}"))
-                            .header("authorization", auth.as_str())
+                        (Method::GET, format!("/v1/products/{id}"), None)
                     }
-                    Scenario::Create => client
-                        .post(format!("{base}/v1/products"))
-                        .header("authorization", auth.as_str())
-                        .header("content-type", "application/json")
-                        .body(format!(r#"{{"name":"Bench item {w}-{n}","cost":12.5,"quantity":5}}"#)),
+                    Scenario::Create => (
+                        Method::POST,
+                        "/v1/products".to_string(),
+                        Some(format!(r#"{{"name":"Bench item {w}-{n}","cost":12.5,"quantity":5}}"#)),
+                    ),
                     Scenario::SaleHot | Scenario::SaleSpread => {
                         let id = match scenario {
                             Scenario::SaleHot => hot.as_str(),
                             _ => ids[rng.gen_range(0..ids.len())].as_str(),
                         };
-                        client
-                            .post(format!("{base}/v1/sales"))
-                            .header("authorization", auth.as_str())
-                            .header("content-type", "application/json")
-                            .body(format!(r#"{{"lines":[{{"productID":"{id}","quantity":1}}]}}"#))
+                        (
+                            Method::POST,
+                            "/v1/sales".to_string(),
+                            Some(format!(r#"{{"lines":[{{"productID":"{id}","quantity":1}}]}}"#)),
+                        )
                     }
                 };
+                let authorization = (!matches!(scenario, Scenario::Liveness)).then_some(&auth);
                 let t0 = Instant::now();
                 let mut retry_after = None;
-                let outcome = match req.send().await {
+                let outcome = match conn.send(method, &path, authorization, body).await {
                     Ok(resp) => {
-                        let status = resp.status();
-                        if status == reqwest::StatusCode::SERVICE_UNAVAILABLE {
+                        let status = resp.status;
+                        if status == StatusCode::SERVICE_UNAVAILABLE {
                             retry_after = resp
-                                .headers()
-                                .get(reqwest::header::RETRY_AFTER)
+                                .headers
+                                .get(header::RETRY_AFTER)
                                 .and_then(|v| v.to_str().ok())
                                 .and_then(|v| v.trim().parse::<u64>().ok());
                         }
-                        match resp.bytes().await {
-                            Ok(_) if status.is_success() => Ok(status.as_u16().to_string()),
-                            Ok(body) => Err((
+                        if status.is_success() {
+                            Ok(status.as_u16().to_string())
+                        } else {
+                            let body = &resp.body[..resp.body.len().min(300)];
+                            Err((
                                 status.as_u16().to_string(),
-                                format!("{status}: {}", String::from_utf8_lossy(&body[..body.len().min(300)])),
-                            )),
-                            Err(e) => Err(("body_error".to_string(), e.to_string())),
+                                format!("{status}: {}", String::from_utf8_lossy(body)),
+                            ))
                         }
                     }
-                    Err(e) => Err(("transport_error".to_string(), e.to_string())),
+                    Err(e) => Err(("transport_error".to_string(), e)),
                 };
-                let us = t0.elapsed().as_micros().min(u32::MAX as u128) as u32;
-                st.latencies_us.push(us);
-                match &outcome {
-                    Ok(_) => st.ok_us.push(us),
-                    Err((code, _)) if code == "503" => st.shed_us.push(us),
-                    Err(_) => {}
-                }
-                match outcome {
-                    Ok(code) => *st.statuses.entry(code).or_default() += 1,
-                    Err((code, msg)) => {
-                        *st.statuses.entry(code).or_default() += 1;
-                        st.errors += 1;
-                        st.first_error.get_or_insert(msg);
-                    }
+                // Requests sent during the warm-up are not recorded.
+                if t0 >= start {
+                    st.record(t0.elapsed(), outcome);
                 }
                 if let (true, Some(secs)) = (honor_retry_after, retry_after) {
                     // Plus up to half as much again at random, so the refused clients
@@ -258,6 +322,20 @@ async fn run(a: RunArgs) -> anyhow::Result<Value> {
         }
     }
     let elapsed = start.elapsed().as_secs_f64();
+    // The process under test over the measured window: CPU per recorded
+    // request (requests in flight at either edge make this approximate by a
+    // few per mille) and its peak RSS.
+    let (cpu_us_per_req, rss_peak_kib) = match (under_test, window.await?) {
+        (Some(t), Some((Some(c0), reset))) => {
+            let cpu = t
+                .cpu_ticks()
+                .filter(|_| !all.is_empty())
+                .map(|c1| (c1 - c0) as f64 / t.clk_tck as f64 * 1e6 / all.len() as f64);
+            let rss = if reset { t.status_kib("VmHWM") } else { None };
+            (cpu, rss)
+        }
+        _ => (None, None),
+    };
     all.sort_unstable();
     ok.sort_unstable();
     shed.sort_unstable();
@@ -286,6 +364,8 @@ async fn run(a: RunArgs) -> anyhow::Result<Value> {
         "shed_p50_ms": percentile_ms(&shed, 50.0),
         "shed_p99_ms": percentile_ms(&shed, 99.0),
         "mean_ms": mean,
+        "cpu_us_per_req": cpu_us_per_req,
+        "rss_peak_kib": rss_peak_kib,
     }))
 }
 
@@ -306,6 +386,60 @@ fn fmt_opt(x: Option<f64>, prec: usize) -> String {
     x.map_or_else(|| "-".into(), |x| format!("{x:.prec$}"))
 }
 
+/// One measurement from its rounds: throughput, median latency and CPU the mean
+/// of the rounds; p99 and peak RSS the worst round; errors summed.
+struct Measurement {
+    rps: Option<f64>,
+    p50_ms: Option<f64>,
+    p99_ms: Option<f64>,
+    rss_peak_kib: Option<f64>,
+    cpu_us_per_req: Option<f64>,
+    errors: u64,
+    first_error: String,
+}
+
+impl Measurement {
+    fn of(rounds: &[&Value]) -> Self {
+        let mean = |k: &str| {
+            let v: Vec<f64> = rounds.iter().filter_map(|r| f(r, k)).collect();
+            (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+        };
+        let max = |k: &str| rounds.iter().filter_map(|r| f(r, k)).reduce(f64::max);
+        Measurement {
+            rps: mean("rps"),
+            p50_ms: mean("p50_ms"),
+            p99_ms: max("p99_ms"),
+            rss_peak_kib: max("rss_peak_kib"),
+            cpu_us_per_req: mean("cpu_us_per_req"),
+            errors: rounds.iter().filter_map(|r| r["errors"].as_u64()).sum(),
+            first_error: rounds
+                .iter()
+                .find_map(|r| r["first_error"].as_str())
+                .unwrap_or("")
+                .to_string(),
+        }
+    }
+}
+
+/// Endpoint ÷ limit: the mean over rounds of each round's ratio, the limit
+/// measured in the same round (right beside it: this machine's speed drifts
+/// over minutes). Rows without a matching round use the limit's mean.
+fn ratio_by_round(endpoint: &[&Value], limit: &[&Value]) -> Option<f64> {
+    let limit_mean = Measurement::of(limit).rps?;
+    let ratios: Vec<f64> = endpoint
+        .iter()
+        .filter_map(|e| {
+            let l = limit
+                .iter()
+                .find(|l| l.get("round").is_some() && l.get("round") == e.get("round"))
+                .and_then(|l| f(l, "rps"))
+                .unwrap_or(limit_mean);
+            f(e, "rps").filter(|_| l > 0.0).map(|rps| rps / l)
+        })
+        .collect();
+    (!ratios.is_empty()).then(|| ratios.iter().sum::<f64>() / ratios.len() as f64)
+}
+
 /// Rows have `kind`: "endpoint" / "limit" (throughput rows; an endpoint may name
 /// its limit's `id` in `limit`), or "metric" (a single value with a target).
 fn report(input: PathBuf, out: PathBuf) -> anyhow::Result<()> {
@@ -316,10 +450,19 @@ fn report(input: PathBuf, out: PathBuf) -> anyhow::Result<()> {
         .map(serde_json::from_str)
         .collect::<Result<_, _>>()
         .context("parsing the measurements")?;
-    let by_id: BTreeMap<String, &Value> = rows
+    // Throughput rows with the same id are the rounds of one measurement.
+    let mut order: Vec<&str> = Vec::new();
+    let mut rounds: BTreeMap<&str, Vec<&Value>> = BTreeMap::new();
+    for r in rows
         .iter()
-        .filter_map(|r| r.get("id").and_then(Value::as_str).map(|id| (id.to_string(), r)))
-        .collect();
+        .filter(|r| matches!(r["kind"].as_str(), Some("endpoint" | "limit")))
+    {
+        let id = r["id"].as_str().unwrap_or("?");
+        if !rounds.contains_key(id) {
+            order.push(id);
+        }
+        rounds.entry(id).or_default().push(r);
+    }
 
     let mut results = Vec::new();
     println!();
@@ -329,20 +472,15 @@ fn report(input: PathBuf, out: PathBuf) -> anyhow::Result<()> {
     );
     println!("{}", "-".repeat(140));
     let mut failures = Vec::new();
-    for r in rows
-        .iter()
-        .filter(|r| matches!(r["kind"].as_str(), Some("endpoint" | "limit")))
-    {
-        let id = r["id"].as_str().unwrap_or("?");
-        let rps = f(r, "rps");
-        let limit_id = r.get("limit").and_then(Value::as_str);
-        let limit_rps = limit_id.and_then(|l| by_id.get(l)).and_then(|l| f(l, "rps"));
-        let ratio = match (rps, limit_rps) {
-            (Some(a), Some(b)) if b > 0.0 => Some(a / b),
-            _ => None,
-        };
-        let target = f(r, "target_ratio");
-        let errors = r.get("errors").and_then(Value::as_u64).unwrap_or(0);
+    for id in order {
+        let rs = &rounds[id];
+        let m = Measurement::of(rs);
+        let first = rs[0];
+        let limit_id = first.get("limit").and_then(Value::as_str);
+        let ratio = limit_id
+            .and_then(|l| rounds.get(l))
+            .and_then(|limit| ratio_by_round(rs, limit));
+        let target = f(first, "target_ratio");
         let mut ok = true;
         if let (Some(ratio), Some(t)) = (ratio, target)
             && ratio < t
@@ -350,33 +488,39 @@ fn report(input: PathBuf, out: PathBuf) -> anyhow::Result<()> {
             ok = false;
             failures.push(format!("{id}: ratio {ratio:.2} < {t:.2}"));
         }
-        if errors > 0 {
+        if m.errors > 0 {
             ok = false;
-            failures.push(format!(
-                "{id}: {errors} errors ({})",
-                r["first_error"].as_str().unwrap_or("")
-            ));
+            failures.push(format!("{id}: {} errors ({})", m.errors, m.first_error));
         }
         println!(
             "{:<34} {:>9} {:>8} {:>8} {:>6} {:>8} {:>9} {:>22} {:>7} {:>7}{}",
             id,
-            fmt_opt(rps, 0),
-            fmt_opt(f(r, "p50_ms"), 2),
-            fmt_opt(f(r, "p99_ms"), 2),
-            errors,
-            fmt_opt(f(r, "rss_peak_kib").map(|k| k / 1024.0), 1),
-            fmt_opt(f(r, "cpu_us_per_req"), 0),
+            fmt_opt(m.rps, 0),
+            fmt_opt(m.p50_ms, 2),
+            fmt_opt(m.p99_ms, 2),
+            m.errors,
+            fmt_opt(m.rss_peak_kib.map(|k| k / 1024.0), 1),
+            fmt_opt(m.cpu_us_per_req, 0),
             limit_id.unwrap_or(""),
             fmt_opt(ratio, 2),
             target.map_or_else(|| "".into(), |t| format!("≥{t:.2}")),
             if ok { "" } else { "  FAIL" },
         );
-        let mut r2 = r.clone();
-        if let Some(ratio) = ratio {
-            r2["ratio"] = json!(ratio);
-        }
-        r2["pass"] = json!(ok);
-        results.push(r2);
+        results.push(json!({
+            "kind": first["kind"],
+            "id": id,
+            "limit": limit_id,
+            "target_ratio": target,
+            "rps": m.rps,
+            "p50_ms": m.p50_ms,
+            "p99_ms": m.p99_ms,
+            "errors": m.errors,
+            "rss_peak_kib": m.rss_peak_kib,
+            "cpu_us_per_req": m.cpu_us_per_req,
+            "ratio": ratio,
+            "pass": ok,
+            "rounds": rs,
+        }));
     }
     println!();
     println!("{:<46} {:>12} {:>12} {:>6}", "metric", "value", "target", "");
@@ -427,10 +571,10 @@ fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     match cli.cmd {
         Cmd::Run(a) => {
-            // The generator shares 2 cores with the service under test: two worker
-            // threads keep its own overhead bounded and comparable across runs.
+            // The generator shares the cores with the service under test; its
+            // threads are fixed so its own overhead is comparable across runs.
             let rt = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
+                .worker_threads(a.threads)
                 .enable_all()
                 .build()?;
             let v = rt.block_on(run(a))?;
@@ -445,10 +589,13 @@ fn main() -> anyhow::Result<()> {
 fn coldstart(url: String, timeout_secs: f64, cmd: Vec<String>) -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     rt.block_on(async move {
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_millis(500))
-            .pool_max_idle_per_host(0)
-            .build()?;
+        let uri: http::Uri = url.parse().with_context(|| format!("{url:?} is not a URL"))?;
+        let target = Target::parse(&format!(
+            "{}://{}",
+            uri.scheme_str().unwrap_or("http"),
+            uri.authority().map_or("", |a| a.as_str())
+        ))?;
+        let path = uri.path_and_query().map_or("/", |p| p.as_str()).to_string();
         let t0 = Instant::now();
         let mut child = tokio::process::Command::new(&cmd[0])
             .args(&cmd[1..])
@@ -458,8 +605,11 @@ fn coldstart(url: String, timeout_secs: f64, cmd: Vec<String>) -> anyhow::Result
             .with_context(|| format!("starting {}", cmd[0]))?;
         let pid = child.id().unwrap_or(0);
         let ready = loop {
-            if let Ok(r) = client.get(&url).send().await
-                && r.status().is_success()
+            // A new connection each attempt: the service is not listening yet.
+            let mut conn = Conn::new(target.clone());
+            let attempt = conn.send(http::Method::GET, &path, None, None);
+            if let Ok(Ok(a)) = tokio::time::timeout(Duration::from_millis(500), attempt).await
+                && a.status.is_success()
             {
                 break t0.elapsed();
             }
@@ -490,7 +640,29 @@ fn coldstart(url: String, timeout_secs: f64, cmd: Vec<String>) -> anyhow::Result
 
 #[cfg(test)]
 mod tests {
-    use super::percentile_ms;
+    use serde_json::json;
+
+    use super::{Measurement, percentile_ms, ratio_by_round};
+
+    #[test]
+    fn rounds_are_paired_with_the_limit_of_the_same_round() {
+        let e = [
+            json!({"round": 1, "rps": 50.0, "p50_ms": 2.0, "p99_ms": 5.0, "errors": 0}),
+            json!({"round": 2, "rps": 90.0, "p50_ms": 4.0, "p99_ms": 9.0, "errors": 1, "first_error": "503"}),
+        ];
+        let l = [json!({"round": 1, "rps": 100.0}), json!({"round": 2, "rps": 300.0})];
+        let (e, l): (Vec<_>, Vec<_>) = (e.iter().collect(), l.iter().collect());
+        // (50/100 + 90/300) / 2, not 70/200.
+        assert!((ratio_by_round(&e, &l).unwrap() - 0.4).abs() < 1e-9);
+        let m = Measurement::of(&e);
+        assert_eq!((m.rps, m.p50_ms, m.p99_ms), (Some(70.0), Some(3.0), Some(9.0)));
+        assert_eq!((m.errors, m.first_error.as_str()), (1, "503"));
+        // A limit measured once serves every round.
+        let once = [json!({"rps": 200.0})];
+        let once: Vec<_> = once.iter().collect();
+        assert!((ratio_by_round(&e, &once).unwrap() - 0.35).abs() < 1e-9);
+        assert_eq!(ratio_by_round(&e, &[]), None);
+    }
 
     #[test]
     fn percentiles_are_nearest_rank_in_ms() {
