@@ -8,8 +8,9 @@
 # seed rows come from business/sdk/seed/*.sql (psql; the service seeds a new SQLite
 # file itself), and the bearer token from the service's own token endpoint.
 #
-# Knobs (env): BENCH_DURATION (s per measured run, after loadgen's 0.5 s warm-up; 3),
-# BENCH_ROUNDS (endpoint/limit pairs alternate this many times; 2), BENCH_CONNECTIONS (50),
+# Knobs (env): BENCH_DURATION (s per measured run, after loadgen's 0.5 s warm-up; 2),
+# BENCH_ROUNDS (endpoint/limit pairs alternate this many times, the median round's
+# ratio counts; 3), BENCH_CONNECTIONS (50),
 # BENCH_PG_URL (a PostgreSQL superuser URL, postgres://postgres@127.0.0.1:5432/postgres),
 # BENCH_SKIP_BUILD=1, BENCH_SKIP_1M=1, BENCH_SKIP_SQLITE=1, BENCH_PROFILE (cargo profile, release).
 # Needs: psql, pgbench, sqlite3, jq, curl. Runs on Linux (/proc for RSS and CPU).
@@ -17,8 +18,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 T_BEGIN=$(date +%s)
 
-DUR=${BENCH_DURATION:-3}
-ROUNDS=${BENCH_ROUNDS:-2}
+DUR=${BENCH_DURATION:-2}
+ROUNDS=${BENCH_ROUNDS:-3}
 ROUND=""
 CONNS=${BENCH_CONNECTIONS:-50}
 PG_ADMIN_URL=${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}
@@ -193,7 +194,8 @@ oversold_sqlite() { # FILE
 # Every ratio is measured in ROUNDS rounds, each an endpoint run right beside its
 # limit run: this machine's speed drifts over minutes (shared cores), and a limit
 # taken minutes apart from its endpoint made the ratio swing by ±0.2 between runs.
-# The report pairs each round's endpoint with the limit of the same round.
+# The report pairs each round's endpoint with the limit of the same round and takes
+# the median of the rounds' ratios.
 #
 # paired ENDPOINT-COMMAND LIMIT-COMMAND (each a string of words): both, ROUNDS times.
 paired() {

@@ -421,9 +421,10 @@ impl Measurement {
     }
 }
 
-/// Endpoint ÷ limit: the mean over rounds of each round's ratio, the limit
+/// Endpoint ÷ limit: the median over rounds of each round's ratio, the limit
 /// measured in the same round (right beside it: this machine's speed drifts
-/// over minutes). Rows without a matching round use the limit's mean.
+/// over minutes, and one disturbed round should not decide). Rows without a
+/// matching round use the limit's mean.
 fn ratio_by_round(endpoint: &[&Value], limit: &[&Value]) -> Option<f64> {
     let limit_mean = Measurement::of(limit).rps?;
     let ratios: Vec<f64> = endpoint
@@ -437,7 +438,21 @@ fn ratio_by_round(endpoint: &[&Value], limit: &[&Value]) -> Option<f64> {
             f(e, "rps").filter(|_| l > 0.0).map(|rps| rps / l)
         })
         .collect();
-    (!ratios.is_empty()).then(|| ratios.iter().sum::<f64>() / ratios.len() as f64)
+    median(ratios)
+}
+
+/// The median (the mean of the middle two for an even count); None if empty.
+fn median(mut v: Vec<f64>) -> Option<f64> {
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    Some(if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    })
 }
 
 /// Rows have `kind`: "endpoint" / "limit" (throughput rows; an endpoint may name
@@ -662,6 +677,19 @@ mod tests {
         let once: Vec<_> = once.iter().collect();
         assert!((ratio_by_round(&e, &once).unwrap() - 0.35).abs() < 1e-9);
         assert_eq!(ratio_by_round(&e, &[]), None);
+        // Three rounds: the median round decides, a disturbed one does not.
+        let e3 = [
+            json!({"round": 1, "rps": 50.0}),
+            json!({"round": 2, "rps": 10.0}),
+            json!({"round": 3, "rps": 60.0}),
+        ];
+        let l3 = [
+            json!({"round": 1, "rps": 100.0}),
+            json!({"round": 2, "rps": 100.0}),
+            json!({"round": 3, "rps": 100.0}),
+        ];
+        let (e3, l3): (Vec<_>, Vec<_>) = (e3.iter().collect(), l3.iter().collect());
+        assert!((ratio_by_round(&e3, &l3).unwrap() - 0.5).abs() < 1e-9);
     }
 
     #[test]
