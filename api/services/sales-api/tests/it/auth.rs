@@ -152,6 +152,13 @@ async fn unknown_email_and_wrong_password_take_the_same_time(app: TestApp) {
         v.sort();
         v[v.len() / 2]
     }
+    // Other tests share the cores and only ever add time: the fastest of each
+    // set of interleaved samples is the steadiest estimate of the work a path
+    // does (the medians of a run beside a busy test binary once differed by
+    // more than 1.5x).
+    fn fastest(v: &[Duration]) -> Duration {
+        *v.iter().min().expect("samples")
+    }
     timed(&app, "admin@example.com", "not-the-password", 401).await; // warm-up
     let (mut unknown, mut wrong, mut no_hash) = (Vec::new(), Vec::new(), Vec::new());
     for _ in 0..15 {
@@ -160,14 +167,19 @@ async fn unknown_email_and_wrong_password_take_the_same_time(app: TestApp) {
         // Refused before any hashing: no password at all is a 400.
         no_hash.push(timed(&app, "admin@example.com", "", 400).await);
     }
-    let (unknown, wrong, no_hash) = (median(unknown), median(wrong), median(no_hash));
-    eprintln!("login medians: unknown email {unknown:?}, wrong password {wrong:?}, no hash {no_hash:?}");
+    eprintln!(
+        "login medians: unknown email {:?}, wrong password {:?}, no hash {:?}",
+        median(unknown.clone()),
+        median(wrong.clone()),
+        median(no_hash.clone())
+    );
+    let (unknown, wrong, no_hash) = (fastest(&unknown), fastest(&wrong), median(no_hash));
     assert!(
         unknown > no_hash * 3 && wrong > no_hash * 3,
-        "both paths verify a hash: unknown {unknown:?}, wrong {wrong:?}, no hash {no_hash:?}"
+        "both paths verify a hash: fastest unknown {unknown:?}, fastest wrong {wrong:?}, no hash {no_hash:?}"
     );
     let ratio = unknown.max(wrong).as_secs_f64() / unknown.min(wrong).as_secs_f64();
-    assert!(ratio < 1.5, "unknown {unknown:?} vs wrong {wrong:?}: ratio {ratio:.2}");
+    assert!(ratio < 1.5, "fastest unknown {unknown:?} vs fastest wrong {wrong:?}: ratio {ratio:.2}");
 }
 
 fn b64(v: &Value) -> String {
