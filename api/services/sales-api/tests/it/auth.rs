@@ -179,7 +179,10 @@ async fn unknown_email_and_wrong_password_take_the_same_time(app: TestApp) {
         "both paths verify a hash: fastest unknown {unknown:?}, fastest wrong {wrong:?}, no hash {no_hash:?}"
     );
     let ratio = unknown.max(wrong).as_secs_f64() / unknown.min(wrong).as_secs_f64();
-    assert!(ratio < 1.5, "fastest unknown {unknown:?} vs fastest wrong {wrong:?}: ratio {ratio:.2}");
+    assert!(
+        ratio < 1.5,
+        "fastest unknown {unknown:?} vs fastest wrong {wrong:?}: ratio {ratio:.2}"
+    );
 }
 
 fn b64(v: &Value) -> String {
