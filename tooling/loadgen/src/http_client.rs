@@ -77,31 +77,6 @@ impl Conn {
         authorization: Option<&HeaderValue>,
         json_body: Option<String>,
     ) -> Result<Answer, String> {
-        match tokio::time::timeout(
-            REQUEST_TIMEOUT,
-            self.send_inner(method, path_and_query, authorization, json_body),
-        )
-        .await
-        {
-            Ok(Ok(answer)) => Ok(answer),
-            Ok(Err(e)) => {
-                self.sender = None;
-                Err(e)
-            }
-            Err(_) => {
-                self.sender = None;
-                Err(format!("no answer within {REQUEST_TIMEOUT:?}"))
-            }
-        }
-    }
-
-    async fn send_inner(
-        &mut self,
-        method: Method,
-        path_and_query: &str,
-        authorization: Option<&HeaderValue>,
-        json_body: Option<String>,
-    ) -> Result<Answer, String> {
         let mut req = Request::builder()
             .method(method)
             .uri(path_and_query)
@@ -117,7 +92,21 @@ impl Conn {
             None => Full::new(Bytes::new()),
         };
         let req = req.body(body).map_err(|e| format!("building the request: {e}"))?;
+        match tokio::time::timeout(REQUEST_TIMEOUT, self.exchange(req)).await {
+            Ok(Ok(answer)) => Ok(answer),
+            Ok(Err(e)) => {
+                self.sender = None;
+                Err(e)
+            }
+            Err(_) => {
+                self.sender = None;
+                Err(format!("no answer within {REQUEST_TIMEOUT:?}"))
+            }
+        }
+    }
 
+    /// Writes `req` on the connection (opened first if need be), reads the answer.
+    async fn exchange(&mut self, req: Request<Full<Bytes>>) -> Result<Answer, String> {
         let sender = match &mut self.sender {
             Some(s) if !s.is_closed() => s,
             _ => self.sender.insert(connect(&self.target.addr).await?),
