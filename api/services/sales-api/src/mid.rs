@@ -105,14 +105,19 @@ impl Counters {
 pub struct RouteSlot(OnceLock<MatchedPath>);
 
 /// Route-level middleware: puts the route template the router matched into the
-/// request's [`RouteSlot`] and the request span's `route` field.
+/// request's [`RouteSlot`] and the request span's `route` and `otel.name` fields.
 pub async fn record_route(req: Request, next: Next) -> Response {
     if let (Some(path), Some(slot)) = (
         req.extensions().get::<MatchedPath>(),
         req.extensions().get::<Arc<RouteSlot>>(),
     ) {
         let _ = slot.0.set(path.clone());
-        tracing::Span::current().record("route", path.as_str());
+        let span = tracing::Span::current();
+        if !span.is_disabled() {
+            span.record("route", path.as_str());
+            // For the log lines; the exported span is renamed by `log_request`.
+            span.record("otel.name", format!("{} {}", req.method(), path.as_str()));
+        }
     }
     next.run(req).await
 }

@@ -114,9 +114,9 @@ async fn query(
         obj_domain: q.parse_with("obj_domain", |s| {
             Domain::parse(s).ok_or("must be USER, PRODUCT or SALE")
         })?,
-        obj_name: q.string("obj_name"),
+        obj_name: q.string("obj_name")?,
         actor_id: q.uuid("actor_id")?,
-        action: q.string("action"),
+        action: q.string("action")?,
         since: q.time("since")?,
         until: q.time("until")?,
     };

@@ -84,13 +84,13 @@ fn parse_filter(q: &QueryParams) -> Result<QueryFilter, AppError> {
     Ok(QueryFilter {
         id: q.uuid("product_id")?,
         user_id: q.uuid("user_id")?,
-        name: q.string("name"),
+        name: q.string("name")?,
         cost: q.parse_with("cost", Money::parse_decimal)?,
         min_cost: q.parse_with("min_cost", Money::parse_decimal)?,
         max_cost: q.parse_with("max_cost", Money::parse_decimal)?,
         quantity: q.i64("quantity")?,
         in_stock: q.bool("in_stock")?,
-        user_name: q.string("user_name"),
+        user_name: q.string("user_name")?,
     })
 }
 

@@ -63,7 +63,7 @@ fn with_etag(status: StatusCode, user: &userbus::User, location: Option<String>)
 fn parse_filter(q: &QueryParams) -> Result<QueryFilter, AppError> {
     Ok(QueryFilter {
         id: q.uuid("user_id")?,
-        name: q.string("name"),
+        name: q.string("name")?,
         email: q.parse_with("email", Email::parse)?,
         role: q.parse_with("role", Role::parse)?,
         enabled: q.bool("enabled")?,

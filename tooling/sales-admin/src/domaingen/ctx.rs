@@ -202,7 +202,7 @@ impl FieldCtx {
             info.rust.to_string()
         };
         let query_parse = match k {
-            Kind::String | Kind::Text => format!("q.string({:?})", f.name),
+            Kind::String | Kind::Text => format!("q.string({:?})?", f.name),
             Kind::Int => format!("q.i64({:?})?", f.name),
             Kind::Money => format!("q.parse_with({:?}, Money::parse_decimal)?", f.name),
             Kind::Bool => format!("q.bool({:?})?", f.name),

@@ -230,6 +230,10 @@ async fn product_lists_filter_and_order(app: TestApp) {
     app.get("/v1/products?min_cost=abc", Some(&user))
         .await
         .assert_error(400, "invalid_argument", Some("min_cost"));
+    // A NUL cannot reach PostgreSQL (it refuses it in text: that was a 500).
+    app.get("/v1/products?name=a%00b", Some(&user))
+        .await
+        .assert_error(400, "invalid_argument", Some("name"));
     app.get("/v1/products?orderBy=secret", Some(&user))
         .await
         .assert_error(400, "invalid_argument", Some("orderBy"));
