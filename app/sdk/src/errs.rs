@@ -206,6 +206,17 @@ impl IntoResponse for AppError {
 #[derive(Debug, Clone, Copy)]
 pub struct ErrorMarker(pub ErrCode);
 
+/// A `validator` rule for text that goes to the database: no NUL character.
+/// PostgreSQL cannot hold one in text and refuses the statement (a 500 without
+/// this). Used as `#[validate(custom(function = "appsdk::errs::no_nul"))]`.
+pub fn no_nul(s: &str) -> Result<(), validator::ValidationError> {
+    if s.contains('\0') {
+        Err(validator::ValidationError::new("nul").with_message("must not contain a NUL character".into()))
+    } else {
+        Ok(())
+    }
+}
+
 /// Builds the `fields` list from `validator` errors, with the JSON field names.
 pub fn from_validation(errs: &validator::ValidationErrors) -> AppError {
     let mut fields: Vec<FieldError> = Vec::new();
@@ -242,6 +253,40 @@ fn collect(errs: &validator::ValidationErrors, prefix: &str, out: &mut Vec<Field
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_nul_names_the_field_of_a_nul() {
+        #[derive(validator::Validate)]
+        struct Note {
+            #[validate(custom(function = "no_nul"))]
+            text: String,
+            #[validate(custom(function = "no_nul"))]
+            title: Option<String>,
+        }
+        use validator::Validate;
+        let ok = Note {
+            text: "line\nbreak".into(),
+            title: None,
+        };
+        assert!(ok.validate().is_ok());
+        let bad = Note {
+            text: "a\0b".into(),
+            title: Some("\0".into()),
+        };
+        let err = from_validation(&bad.validate().unwrap_err());
+        let fields: Vec<_> = err
+            .fields
+            .iter()
+            .map(|f| (f.field.as_str(), f.error.as_str()))
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                ("text", "must not contain a NUL character"),
+                ("title", "must not contain a NUL character")
+            ]
+        );
+    }
 
     #[test]
     fn every_code_has_the_documented_status() {

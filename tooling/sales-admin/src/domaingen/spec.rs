@@ -71,7 +71,9 @@ pub const KINDS: [KindInfo; 12] = [
         filter: Filter::Substring,
         orderable: true,
         unique_ok: true,
-        rule: Some(r#"length(min = 1, max = 200, message = "must be 1 to 200 characters")"#),
+        rule: Some(
+            r#"length(min = 1, max = 200, message = "must be 1 to 200 characters"), custom(function = "appsdk::errs::no_nul")"#,
+        ),
         doc: "1 to 200 characters.",
         schema: Some("min_length = 1, max_length = 200"),
         invalid_json: r#""""#,
@@ -86,7 +88,9 @@ pub const KINDS: [KindInfo; 12] = [
         filter: Filter::None,
         orderable: false,
         unique_ok: false,
-        rule: Some(r#"length(max = 10000, message = "must be at most 10000 characters")"#),
+        rule: Some(
+            r#"length(max = 10000, message = "must be at most 10000 characters"), custom(function = "appsdk::errs::no_nul")"#,
+        ),
         doc: "Free text, at most 10000 characters.",
         schema: Some("max_length = 10000"),
         invalid_json: "42",
