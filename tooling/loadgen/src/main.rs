@@ -637,13 +637,7 @@ fn coldstart(url: String, timeout_secs: f64, cmd: Vec<String>) -> anyhow::Result
             }
             tokio::time::sleep(Duration::from_millis(1)).await;
         };
-        let rss = std::fs::read_to_string(format!("/proc/{pid}/status"))
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find(|l| l.starts_with("VmRSS:"))
-                    .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse::<u64>().ok()))
-            });
+        let rss = Proc { pid, clk_tck: 100 }.status_kib("VmRSS");
         child.kill().await.ok();
         println!(
             "{}",
